@@ -1,0 +1,64 @@
+# Everything a contributor runs. `make run` starts the local stack, `make test` runs every check.
+# Both install what they need on a fresh machine (Python 3.13 must exist; see README).
+
+SHELL := /bin/bash
+PYTHON := $(shell scripts/find-python.sh)
+PYTHON_BIN := $(dir $(PYTHON))
+VENV := .venv
+SAM_VENV := .venv-sam
+SAM_CLI_VERSION := 1.170.0
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+# sam build must find the real python3.13 first on PATH, not a pyenv shim.
+SAM := PATH="$(PYTHON_BIN):$$PATH" $(SAM_VENV)/bin/sam
+PY := $(VENV)/bin/python
+
+.PHONY: help install run invoke lint format build validate test test-unit test-e2e clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --group dev
+	touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)"
+	touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed ## create .venv (app + dev tools) and .venv-sam (SAM CLI)
+
+run: install build ## start the whole API on 127.0.0.1 (local stack)
+	@echo "The local stack is not built yet; 'make build' built the application."
+
+lint: $(VENV)/.installed ## ruff, mypy, cfn-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+
+format: $(VENV)/.installed ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+validate: $(SAM_VENV)/.installed ## sam validate, plain and --lint
+	$(SAM) validate --template template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+build: $(SAM_VENV)/.installed ## sam build (arm64 layer and functions into .aws-sam/)
+	$(SAM) build --template template.yaml --cached --parallel
+
+test-unit: $(VENV)/.installed ## pytest without the end-to-end tests
+	$(PY) -m pytest -m "not e2e"
+
+test-e2e: $(VENV)/.installed ## the end-to-end tests against a local stack they start
+	$(PY) -m pytest -m e2e
+
+test: install lint validate build ## every check: lint, types, templates, build, all tests
+	$(PY) -m pytest
+
+clean: ## remove venvs, build output and caches
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Developer tooling (tests, local stack, benchmarks): never deployed."""

@@ -1,0 +1,41 @@
+"""What every AppSync handler shares: logging, the caller, and the error boundary."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
+
+from ape_moments.caller import Caller, caller_from_identity
+from ape_moments.errors import ApiError, InternalError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import AppSyncResolver
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+
+
+def current_caller(app: AppSyncResolver) -> Caller:
+    return caller_from_identity(app.current_event.get("identity"))
+
+
+def resolve(app: AppSyncResolver, event: dict[str, Any], context: LambdaContext) -> Any:
+    """Run the field's resolver; let typed errors through, hide everything else.
+
+    The exception's class name becomes the client's ``errorType``, so only ApiError subclasses
+    may escape. An unexpected error is logged with its stack trace and the request id, and the
+    client gets a generic InternalError that carries the same id for support.
+    """
+    field = f"{event.get('info', {}).get('parentTypeName')}.{event.get('info', {}).get('fieldName')}"
+    logger.append_keys(field=field)
+    try:
+        return app.resolve(event, context)
+    except ApiError as error:
+        logger.info("request refused", error_type=type(error).__name__, reason=error.message)
+        raise
+    except Exception:
+        logger.exception("unexpected error")
+        raise InternalError(
+            f"An internal error occurred; reference {context.aws_request_id}"
+        ) from None

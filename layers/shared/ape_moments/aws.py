@@ -1,0 +1,27 @@
+"""boto3 clients, created once per execution environment and reused across invocations.
+
+boto3 is imported lazily so that the import cost lands on the first request that needs AWS,
+and the runtime's own boto3 is used (it is not shipped in the layer).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+
+@functools.cache
+def client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=5,
+        # SigV4 everywhere: S3 presigned URLs must sign Content-Type and Content-Length.
+        signature_version="s3v4" if service == "s3" else None,
+        s3={"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None,
+    )
+    return boto3.client(service, config=config)  # type: ignore[call-overload]

@@ -1,0 +1,1 @@
+"""Orders: catalog and pricing, the status state machine, data access and use cases."""

@@ -1,0 +1,175 @@
+"""Order inputs, the stored order and the pure rules that build and change it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import Field, StrictInt, field_validator, model_validator
+
+from ape_moments.clock import to_aws_datetime, to_epoch_seconds
+from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
+from ape_moments.orders.catalog import CATALOG, Currency, money, unit_price
+from ape_moments.orders.transitions import OrderStatus
+
+PENDING_LIFETIME = timedelta(days=7)
+MAX_ERROR_MESSAGE = 500
+
+
+# ---- inputs -------------------------------------------------------------------------------
+
+
+class OrderItemInput(ApiModel):
+    sku: str
+    quantity: Annotated[StrictInt, Field(ge=1, le=100)]
+
+    @field_validator("sku")
+    @classmethod
+    def _known_sku(cls, sku: str) -> str:
+        if sku not in CATALOG:
+            raise ValueError(f"unknown sku; expected one of {', '.join(CATALOG)}")
+        return sku
+
+
+class CreateOrderRequest(ApiModel):
+    items: Annotated[list[OrderItemInput], Field(min_length=1, max_length=50)]
+    currency: Currency
+    customer_id: OwnerId | None = None
+    idempotency_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+
+    @field_validator("items")
+    @classmethod
+    def _each_sku_once(cls, items: list[OrderItemInput]) -> list[OrderItemInput]:
+        skus = [item.sku for item in items]
+        if len(set(skus)) != len(skus):
+            raise ValueError("each sku may appear at most once")
+        return items
+
+
+class GetOrderRequest(ApiModel):
+    order_id: ObjectId
+
+
+class ListOrdersRequest(ApiModel):
+    customer_id: OwnerId | None = None
+    status: OrderStatus | None = None
+    limit: PageLimit = 20
+    next_token: str | None = None
+
+
+class UpdateOrderStatusRequest(ApiModel):
+    order_id: ObjectId
+    status: OrderStatus
+    error_message: Annotated[str, Field(max_length=MAX_ERROR_MESSAGE)] | None = None
+
+    @model_validator(mode="after")
+    def _message_only_with_failed(self) -> Self:
+        if self.error_message is not None and self.status is not OrderStatus.FAILED:
+            raise ValueError("errorMessage: only an order moving to FAILED keeps an error message")
+        return self
+
+
+class ProcessOrderRequest(ApiModel):
+    order_id: ObjectId
+
+
+# ---- the stored order -----------------------------------------------------------------------
+
+
+class OrderItem(ApiModel):
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+
+
+class StatusChange(ApiModel):
+    """Everything one status change writes; built by ``status_change``, written atomically."""
+
+    status: OrderStatus
+    updated_at: str
+    error_message: str | None
+    expires_at: int | None
+
+
+class Order(ApiModel):
+    model_config = ApiModel.model_config | {"extra": "ignore"}
+
+    order_id: str
+    customer_id: str
+    status: OrderStatus
+    total_price: Decimal
+    currency: Currency
+    items: list[OrderItem]
+    error_message: str | None = None
+    expires_at: int | None = None
+    payment_id: str | None = None
+    created_at: str
+    updated_at: str
+
+    def with_change(self, change: StatusChange) -> Order:
+        return self.model_copy(update=change.model_dump())
+
+    def to_graphql(self) -> dict[str, Any]:
+        """The GraphQL ``Order``: money leaves exact decimals only here, as the schema's Float."""
+        return {
+            "orderId": self.order_id,
+            "customerId": self.customer_id,
+            "status": self.status.value,
+            "totalPrice": float(self.total_price),
+            "currency": self.currency,
+            "items": [
+                {
+                    "sku": item.sku,
+                    "quantity": item.quantity,
+                    "unitPrice": float(item.unit_price),
+                    "lineTotal": float(item.line_total),
+                }
+                for item in self.items
+            ],
+            "errorMessage": self.error_message,
+            "expiresAt": self.expires_at,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+def new_order(request: CreateOrderRequest, *, customer_id: str, now: datetime) -> Order:
+    """Price the items from the catalog and start the order in PENDING for seven days."""
+    items = [
+        OrderItem(
+            sku=item.sku,
+            quantity=item.quantity,
+            unit_price=unit_price(item.sku, request.currency),
+            line_total=money(unit_price(item.sku, request.currency) * item.quantity),
+        )
+        for item in request.items
+    ]
+    timestamp = to_aws_datetime(now)
+    return Order(
+        order_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        status=OrderStatus.PENDING,
+        total_price=money(sum((item.line_total for item in items), Decimal(0))),
+        currency=request.currency,
+        items=items,
+        expires_at=to_epoch_seconds(now + PENDING_LIFETIME),
+        created_at=timestamp,
+        updated_at=timestamp,
+    )
+
+
+def status_change(target: OrderStatus, *, now: datetime, error_message: str | None = None) -> StatusChange:
+    """What moving to ``target`` writes.
+
+    Only PENDING orders expire (a retried order gets a fresh seven days); only FAILED orders
+    keep an error message.
+    """
+    return StatusChange(
+        status=target,
+        updated_at=to_aws_datetime(now),
+        error_message=error_message if target is OrderStatus.FAILED else None,
+        expires_at=to_epoch_seconds(now + PENDING_LIFETIME) if target is OrderStatus.PENDING else None,
+    )

@@ -1,0 +1,22 @@
+"""createOrder: price the items from the catalog and store a PENDING order."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import AppSyncResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ape_moments.api import current_caller, logger, resolve
+from ape_moments.orders.service import order_service
+
+app = AppSyncResolver()
+
+
+@app.resolver(type_name="Mutation", field_name="createOrder")
+def create_order(**arguments: Any) -> dict[str, Any]:
+    return order_service().create_order(current_caller(app), arguments).to_graphql()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return resolve(app, event, context)

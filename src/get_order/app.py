@@ -1,0 +1,23 @@
+"""getOrder: the caller's order (any order for admins); someone else's is null."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import AppSyncResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ape_moments.api import current_caller, logger, resolve
+from ape_moments.orders.service import order_service
+
+app = AppSyncResolver()
+
+
+@app.resolver(type_name="Query", field_name="getOrder")
+def get_order(**arguments: Any) -> dict[str, Any] | None:
+    order = order_service().get_order(current_caller(app), arguments)
+    return order.to_graphql() if order else None
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return resolve(app, event, context)

@@ -1,0 +1,23 @@
+"""listOrders: newest first; customers see their own, admins list by customer or status."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import AppSyncResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ape_moments.api import current_caller, logger, resolve
+from ape_moments.orders.service import order_service
+
+app = AppSyncResolver()
+
+
+@app.resolver(type_name="Query", field_name="listOrders")
+def list_orders(**arguments: Any) -> dict[str, Any]:
+    page = order_service().list_orders(current_caller(app), arguments)
+    return {"items": [order.to_graphql() for order in page.orders], "nextToken": page.next_token}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return resolve(app, event, context)

@@ -1,0 +1,23 @@
+"""Dead-letter handler: an order whose processing kept failing ends FAILED, with the reason."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ape_moments.api import logger
+from ape_moments.orders.processing import ProcessingMessage, order_processor
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def fail_order(record: SQSRecord) -> None:
+    message = ProcessingMessage.model_validate_json(record.body)
+    logger.error("order processing dead-lettered", order_id=message.orderId)
+    order_processor().give_up(message.orderId)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=fail_order, processor=processor, context=context)

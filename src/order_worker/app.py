@@ -1,0 +1,23 @@
+"""Order worker: processes queued orders; a failed message is retried, then dead-lettered."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ape_moments.api import logger
+from ape_moments.orders.processing import ProcessingMessage, order_processor
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def process_record(record: SQSRecord) -> None:
+    message = ProcessingMessage.model_validate_json(record.body)
+    logger.append_keys(order_id=message.orderId, receive_count=record.attributes.approximate_receive_count)
+    order_processor().process(message.orderId)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

@@ -1,0 +1,192 @@
+"""Shared fixtures: moto with the template's own tables, caller identities, AppSync events."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devtools import template
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+
+# Table logical id -> the environment variable the functions read its name from.
+TABLE_ENV = {
+    "OrdersTable": "ORDERS_TABLE_NAME",
+    "AlbumsTable": "ALBUMS_TABLE_NAME",
+    "CollagesTable": "COLLAGES_TABLE_NAME",
+    "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
+}
+BUCKET = "apemoments-test-media"
+
+
+@pytest.fixture(autouse=True)
+def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach real AWS: fake credentials, one region, Powertools quiet."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ape-moments-test")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", os.environ.get("TEST_LOG_LEVEL", "WARNING"))
+
+
+def _clear_caches() -> None:
+    """Handlers cache clients and services per execution environment; each test is a fresh one."""
+    from ape_moments import aws, settings
+    from ape_moments.orders import processing, service
+
+    aws.client.cache_clear()
+    settings.settings.cache_clear()
+    service.order_service.cache_clear()
+    processing.order_processor.cache_clear()
+    try:
+        from ape_moments.media import wiring  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    for factory in vars(wiring).values():
+        if hasattr(factory, "cache_clear"):
+            factory.cache_clear()
+
+
+@dataclass
+class LocalAws:
+    """moto with the template's tables, the media bucket and the order queues."""
+
+    dynamodb: Any
+    s3: Any
+    sqs: Any
+    queue_url: str
+    dead_letter_queue_url: str
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        for logical_id, env_name in TABLE_ENV.items():
+            dynamodb.create_table(**template.table_definition(logical_id))
+            monkeypatch.setenv(env_name, logical_id)
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        monkeypatch.setenv("MEDIA_BUCKET_NAME", BUCKET)
+        sqs = boto3.client("sqs")
+        dlq_url = sqs.create_queue(QueueName="order-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
+        queue_url = sqs.create_queue(QueueName="orders", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+        monkeypatch.setenv("ORDER_QUEUE_URL", queue_url)
+        _clear_caches()
+        yield LocalAws(dynamodb=dynamodb, s3=s3, sqs=sqs, queue_url=queue_url, dead_letter_queue_url=dlq_url)
+        _clear_caches()
+
+
+# ---- identities, as AppSync puts them in a direct Lambda resolver's event -------------------
+
+
+def cognito_identity(sub: str, *, groups: list[str] | None = None) -> dict[str, Any]:
+    claims = {
+        "sub": sub,
+        "email": f"{sub[:8]}@example.com",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST",
+        "token_use": "id",
+        "cognito:username": sub,
+    }
+    if groups:
+        claims["cognito:groups"] = groups
+    return {
+        "sub": sub,
+        "issuer": claims["iss"],
+        "username": sub,
+        "claims": claims,
+        "sourceIp": ["203.0.113.10"],
+        "defaultAuthStrategy": "ALLOW",
+        "groups": groups,
+    }
+
+
+def guest_identity(identity_id: str) -> dict[str, Any]:
+    return {
+        "accountId": "123456789012",
+        "cognitoIdentityPoolId": "us-east-1:00000000-0000-0000-0000-000000000000",
+        "cognitoIdentityId": identity_id,
+        "sourceIp": ["203.0.113.11"],
+        "username": "AROAEXAMPLE:CognitoIdentityCredentials",
+        "userArn": "arn:aws:sts::123456789012:assumed-role/GuestRole/CognitoIdentityCredentials",
+        "cognitoIdentityAuthType": "unauthenticated",
+        "cognitoIdentityAuthProvider": None,
+    }
+
+
+@pytest.fixture
+def customer() -> dict[str, Any]:
+    return cognito_identity(str(uuid.uuid4()))
+
+
+@pytest.fixture
+def other_customer() -> dict[str, Any]:
+    return cognito_identity(str(uuid.uuid4()))
+
+
+@pytest.fixture
+def admin() -> dict[str, Any]:
+    return cognito_identity(str(uuid.uuid4()), groups=["admins"])
+
+
+@pytest.fixture
+def guest() -> dict[str, Any]:
+    return guest_identity(f"us-east-1:{uuid.uuid4()}")
+
+
+def appsync_event(
+    type_name: str, field_name: str, arguments: dict[str, Any], identity: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A direct Lambda resolver event in the shape AppSync sends."""
+    return {
+        "arguments": arguments,
+        "identity": identity,
+        "source": None,
+        "request": {
+            "headers": {"x-amzn-trace-id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"},
+            "domainName": None,
+        },
+        "prev": None,
+        "info": {
+            "selectionSetList": ["orderId", "status"],
+            "selectionSetGraphQL": "{ orderId status }",
+            "parentTypeName": type_name,
+            "fieldName": field_name,
+            "variables": {},
+        },
+        "stash": {},
+    }
+
+
+class FakeContext:
+    """The attributes of a Lambda context that Powertools reads."""
+
+    function_name = "test-function"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+
+    def __init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+@pytest.fixture
+def context() -> FakeContext:
+    return FakeContext()
