@@ -14,7 +14,7 @@ app = AppSyncResolver()
 
 @app.resolver(type_name="Mutation", field_name="createOrder")
 def create_order(**arguments: Any) -> dict[str, Any]:
-    return order_service().create_order(current_caller(app), arguments).to_graphql()
+    return order_service().create_order(current_caller(app), arguments, app.lambda_context).to_graphql()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

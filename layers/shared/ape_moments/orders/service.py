@@ -58,11 +58,14 @@ class OrderService:
 
     # ---- createOrder ----------------------------------------------------------------------
 
-    def create_order(self, caller: Caller, arguments: dict[str, Any]) -> Order:
+    def create_order(self, caller: Caller, arguments: dict[str, Any], lambda_context: Any = None) -> Order:
         request = parse(CreateOrderRequest, arguments)
         customer_id = caller.customer_for(request.customer_id)
         if request.idempotency_key is None:
             return self._insert_new(request, customer_id)
+        if lambda_context is not None:
+            # Lets Powertools expire an in-progress record when the function times out.
+            self._idempotency_config.register_lambda_context(lambda_context)
         return self._create_idempotently(request, customer_id)
 
     def _insert_new(self, request: CreateOrderRequest, customer_id: str) -> Order:
@@ -92,20 +95,22 @@ class OrderService:
         return Order.model_validate(stored)
 
     @functools.cached_property
-    def _idempotent_create(self) -> Callable[..., dict[str, Any]]:
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-            idempotent_function,
-        )
+    def _idempotency_config(self) -> Any:
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-        if not self._idempotency_table:
-            raise RuntimeError("missing configuration: IDEMPOTENCY_TABLE_NAME")
-        config = IdempotencyConfig(
+        return IdempotencyConfig(
             event_key_jmespath="[customerId, idempotencyKey]",
             payload_validation_jmespath="[currency, items]",
             expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
         )
+
+    @functools.cached_property
+    def _idempotent_create(self) -> Callable[..., dict[str, Any]]:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
+        if not self._idempotency_table:
+            raise RuntimeError("missing configuration: IDEMPOTENCY_TABLE_NAME")
+        config = self._idempotency_config
         store = DynamoDBPersistenceLayer(table_name=self._idempotency_table, boto3_client=self._dynamodb)
 
         @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config)
