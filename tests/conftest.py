@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -16,7 +19,8 @@ from moto import mock_aws
 
 from devtools import template
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
 
 # Table logical id -> the environment variable the functions read its name from.
 TABLE_ENV = {
@@ -190,3 +194,26 @@ class FakeContext:
 @pytest.fixture
 def context() -> FakeContext:
     return FakeContext()
+
+
+@functools.cache
+def load_handler(function_dir: str) -> ModuleType:
+    """Import src/<function_dir>/app.py under a unique name (every function's module is `app`)."""
+    spec = importlib.util.spec_from_file_location(f"handler_{function_dir}", ROOT / "src" / function_dir / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def invoke(
+    function_dir: str,
+    type_name: str,
+    field_name: str,
+    arguments: dict[str, Any],
+    identity: dict[str, Any] | None,
+) -> Any:
+    """Invoke a resolver function as AppSync would; raises what the function raises."""
+    event = appsync_event(type_name, field_name, arguments, identity)
+    return load_handler(function_dir).lambda_handler(event, FakeContext())

@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ape_moments.api import logger
 from ape_moments.orders.processing import ProcessingMessage, order_processor
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report failures per message even when all fail: each message is retried on its own.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def fail_order(record: SQSRecord) -> None:

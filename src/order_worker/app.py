@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ape_moments.api import logger
 from ape_moments.orders.processing import ProcessingMessage, order_processor
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Report failures per message even when all fail: each message is retried on its own.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def process_record(record: SQSRecord) -> None:
@@ -20,4 +21,5 @@ def process_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    order_processor().register_lambda_context(context)
     return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

@@ -17,7 +17,7 @@ logger = Logger()
 
 
 def current_caller(app: AppSyncResolver) -> Caller:
-    return caller_from_identity(app.current_event.get("identity"))
+    return caller_from_identity(app.current_event.get("identity") if app.current_event else None)
 
 
 def resolve(app: AppSyncResolver, event: dict[str, Any], context: LambdaContext) -> Any:
@@ -36,6 +36,4 @@ def resolve(app: AppSyncResolver, event: dict[str, Any], context: LambdaContext)
         raise
     except Exception:
         logger.exception("unexpected error")
-        raise InternalError(
-            f"An internal error occurred; reference {context.aws_request_id}"
-        ) from None
+        raise InternalError(f"An internal error occurred; reference {context.aws_request_id}") from None

@@ -14,7 +14,7 @@ class ApiError(Exception):
         self.message = message
 
 
-class ValidationError(ApiError):  # noqa: N818 - the name is the wire contract
+class ValidationError(ApiError):
     """Bad input; the message names the offending argument or field."""
 
 

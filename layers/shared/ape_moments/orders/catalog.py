@@ -21,8 +21,7 @@ _PRICES: dict[str, tuple[str, str, str]] = {
 }  # fmt: skip
 
 CATALOG: dict[str, dict[Currency, Decimal]] = {
-    sku: dict(zip(CURRENCIES, (Decimal(p) for p in prices), strict=True))
-    for sku, prices in _PRICES.items()
+    sku: dict(zip(CURRENCIES, (Decimal(p) for p in prices), strict=True)) for sku, prices in _PRICES.items()
 }
 
 

@@ -1,6 +1,6 @@
 """The payment provider. A sandbox for now (SPEC section 3): it declines totals above 1000.00.
 
-``charge_once`` makes a charge at most once per order: a successful charge is recorded by
+``OncePerOrder`` makes a charge at most once per order: a successful charge is recorded by
 Powertools' idempotency utility under the order id, so a redelivered message or a second
 processOrder gets the recorded receipt back instead of a second charge. A decline raises,
 and Powertools keeps nothing for a raised call, so a retried order is charged afresh.
@@ -8,10 +8,8 @@ and Powertools keeps nothing for a raised call, so a retried order is charged af
 
 from __future__ import annotations
 
-import functools
 import threading
 import uuid
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -44,27 +42,32 @@ class SandboxPaymentProvider:
         return payment_id
 
 
-def once_per_order(provider: SandboxPaymentProvider, idempotency_table: str, client: Any) -> Callable[[Order], str]:
-    """Wrap ``provider.charge`` so that each order is charged at most once."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+class OncePerOrder:
+    """Charges through ``provider`` at most once per order (Powertools idempotency, keyed on orderId)."""
 
-    config = IdempotencyConfig(event_key_jmespath="orderId", expires_after_seconds=CHARGE_RECORD_LIFETIME)
-    store = DynamoDBPersistenceLayer(table_name=idempotency_table, boto3_client=client)
-
-    @idempotent_function(data_keyword_argument="charge", persistence_store=store, config=config)
-    def charge_order(*, charge: dict[str, str]) -> dict[str, str]:
-        payment_id = provider.charge(
-            order_id=charge["orderId"], amount=Decimal(charge["amount"]), currency=charge["currency"]
+    def __init__(self, provider: SandboxPaymentProvider, idempotency_table: str, client: Any) -> None:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
         )
-        return {"paymentId": payment_id}
 
-    @functools.wraps(charge_order)
-    def charge_once(order: Order) -> str:
+        self._config = IdempotencyConfig(event_key_jmespath="orderId", expires_after_seconds=CHARGE_RECORD_LIFETIME)
+        store = DynamoDBPersistenceLayer(table_name=idempotency_table, boto3_client=client)
+
+        @idempotent_function(data_keyword_argument="charge", persistence_store=store, config=self._config)  # type: ignore[untyped-decorator]
+        def charge_order(*, charge: dict[str, str]) -> dict[str, str]:
+            payment_id = provider.charge(
+                order_id=charge["orderId"], amount=Decimal(charge["amount"]), currency=charge["currency"]
+            )
+            return {"paymentId": payment_id}
+
+        self._charge_order = charge_order
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets Powertools expire an in-progress charge record when the function times out."""
+        self._config.register_lambda_context(context)
+
+    def __call__(self, order: Order) -> str:
         charge = {"orderId": order.order_id, "amount": str(order.total_price), "currency": order.currency}
-        return charge_order(charge=charge)["paymentId"]
-
-    return charge_once
+        return str(self._charge_order(charge=charge)["paymentId"])

@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
 from ape_moments.clock import utc_now
 from ape_moments.orders.models import Order, status_change
-from ape_moments.orders.payments import PaymentDeclined, SandboxPaymentProvider, once_per_order
+from ape_moments.orders.payments import OncePerOrder, PaymentDeclined, SandboxPaymentProvider
 from ape_moments.orders.repository import OrdersRepository, StatusConditionFailed
 from ape_moments.orders.transitions import OrderStatus
 
@@ -41,13 +42,17 @@ class OrderProcessor:
     def __init__(
         self,
         repository: OrdersRepository,
-        charge_once: Callable[[Order], str],
+        charge_once: OncePerOrder | None,
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._orders = repository
-        self._charge_once = charge_once
+        self._charge_once = charge_once  # None where the function only gives up (dead letters)
         self._clock = clock
+
+    def register_lambda_context(self, context: Any) -> None:
+        if self._charge_once is not None:
+            self._charge_once.register_lambda_context(context)
 
     def process(self, order_id: str) -> None:
         order = self._orders.get(order_id)
@@ -55,6 +60,8 @@ class OrderProcessor:
             # Already finished (a redelivery), cancelled, or deleted: nothing left to do.
             logger.info("order not in PROCESSING; skipped", order_id=order_id, status=order and order.status)
             return
+        if self._charge_once is None:
+            raise RuntimeError("missing configuration: IDEMPOTENCY_TABLE_NAME")
         try:
             payment_id = self._charge_once(order)
         except PaymentDeclined as declined:
@@ -87,10 +94,6 @@ class OrderProcessor:
         logger.info("order processed", order_id=order_id, status=target.value)
 
 
-def _payments_not_configured(order: Order) -> str:
-    raise RuntimeError("missing configuration: IDEMPOTENCY_TABLE_NAME")
-
-
 @functools.cache
 def order_processor() -> OrderProcessor:
     from ape_moments import aws
@@ -98,8 +101,9 @@ def order_processor() -> OrderProcessor:
 
     config = settings()
     dynamodb = aws.client("dynamodb")
-    if config.idempotency_table_name:
-        charge_once = once_per_order(SandboxPaymentProvider(), config.idempotency_table_name, dynamodb)
-    else:
-        charge_once = _payments_not_configured  # the dead-letter function only gives up
+    charge_once = (
+        OncePerOrder(SandboxPaymentProvider(), config.idempotency_table_name, dynamodb)
+        if config.idempotency_table_name
+        else None
+    )
     return OrderProcessor(OrdersRepository(config.require("orders_table_name"), dynamodb), charge_once)

@@ -53,9 +53,7 @@ class OrdersRepository:
         item = response.get("Item")
         return Order.model_validate(from_item(item)) if item else None
 
-    def list_for_customer(
-        self, customer_id: str, *, status: OrderStatus | None, limit: int, token: str | None
-    ) -> Page:
+    def list_for_customer(self, customer_id: str, *, status: OrderStatus | None, limit: int, token: str | None) -> Page:
         start = decode_token(token, key_attributes=_CUSTOMER_KEYS, partition=("customerId", customer_id))
         query: dict[str, Any] = {
             "IndexName": CUSTOMER_INDEX,

@@ -84,7 +84,10 @@ class OrderService:
             "customerId": customer_id,
             "idempotencyKey": request.idempotency_key,
             "currency": request.currency,
-            "items": sorted(({"sku": i.sku, "quantity": i.quantity} for i in request.items), key=lambda i: i["sku"]),
+            "items": [
+                {"sku": item.sku, "quantity": item.quantity}
+                for item in sorted(request.items, key=lambda item: item.sku)
+            ],
         }
         try:
             stored = self._idempotent_create(request=data)
@@ -113,12 +116,12 @@ class OrderService:
         config = self._idempotency_config
         store = DynamoDBPersistenceLayer(table_name=self._idempotency_table, boto3_client=self._dynamodb)
 
-        @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config)
+        @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
         def create(*, request: dict[str, Any]) -> dict[str, Any]:
             order = self._insert_new(CreateOrderRequest.model_validate(request), request["customerId"])
             return order.model_dump(mode="json", by_alias=True)
 
-        return create
+        return create  # type: ignore[no-any-return]
 
     # ---- getOrder / listOrders ------------------------------------------------------------
 

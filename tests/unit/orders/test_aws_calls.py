@@ -1,0 +1,111 @@
+"""What each operation costs in AWS requests, counted at botocore (SPEC 3, issue 2 'Must show')."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from ape_moments import aws as aws_clients
+from ape_moments.errors import Conflict
+from tests.conftest import invoke
+from tests.unit.orders.helpers import minutes_ago, seed_order
+
+
+@pytest.fixture
+def calls(aws: Any) -> Counter[str]:
+    """Counts every request the handlers' cached clients send, as 'service.Operation'."""
+    counter: Counter[str] = Counter()
+    for service in ("dynamodb", "sqs"):
+        client = aws_clients.client(service)
+
+        def count(model: Any, service: str = service, **_: Any) -> None:
+            counter[f"{service}.{model.name}"] += 1
+
+        client.meta.events.register(f"before-call.{client.meta.service_model.service_name}.*", count)
+    return counter
+
+
+def test_create_order_is_one_write(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
+    invoke(
+        "create_order",
+        "Mutation",
+        "createOrder",
+        {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD"},
+        customer,
+    )
+    assert calls == Counter({"dynamodb.PutItem": 1})
+
+
+def test_create_order_with_key_is_one_order_write_plus_the_idempotency_record(
+    aws: Any, customer: dict[str, Any], calls: Counter[str]
+) -> None:
+    arguments = {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD", "idempotencyKey": "k-1"}
+    invoke("create_order", "Mutation", "createOrder", arguments, customer)
+    # Powertools: a conditional PutItem of the in-progress record, then UpdateItem with the result.
+    assert calls == Counter({"dynamodb.PutItem": 2, "dynamodb.UpdateItem": 1})
+    calls.clear()
+    invoke("create_order", "Mutation", "createOrder", arguments, customer)
+    assert calls["dynamodb.PutItem"] == 1  # the replay's in-progress put fails and returns the record
+    assert sum(calls.values()) <= 2
+
+
+def test_get_order_is_one_read(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
+    order = seed_order(customer)
+    calls.clear()
+    invoke("get_order", "Query", "getOrder", {"orderId": order.order_id}, customer)
+    assert calls == Counter({"dynamodb.GetItem": 1})
+
+
+def test_update_status_is_one_conditional_write(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
+    order = seed_order(customer)
+    calls.clear()
+    invoke(
+        "update_order_status",
+        "Mutation",
+        "updateOrderStatus",
+        {"orderId": order.order_id, "status": "PROCESSING"},
+        customer,
+    )
+    assert calls == Counter({"dynamodb.UpdateItem": 1})
+    calls.clear()
+    with pytest.raises(Conflict):  # a refused write is explained from the same request
+        invoke(
+            "update_order_status",
+            "Mutation",
+            "updateOrderStatus",
+            {"orderId": order.order_id, "status": "PROCESSING"},
+            customer,
+        )
+    assert calls == Counter({"dynamodb.UpdateItem": 1})
+
+
+def test_process_order_is_one_write_and_one_message(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
+    order = seed_order(customer)
+    calls.clear()
+    invoke("process_order", "Mutation", "processOrder", {"orderId": order.order_id}, customer)
+    assert calls == Counter({"dynamodb.UpdateItem": 1, "sqs.SendMessage": 1})
+
+
+def test_list_orders_is_one_query_a_page_and_never_a_scan(
+    aws: Any, customer: dict[str, Any], admin: dict[str, Any], calls: Counter[str]
+) -> None:
+    for i in range(5):
+        seed_order(customer, created=minutes_ago(10 - i))
+    calls.clear()
+    token = None
+    pages = 0
+    while True:
+        page = invoke(
+            "list_orders", "Query", "listOrders", {"limit": 2, **({"nextToken": token} if token else {})}, customer
+        )
+        pages += 1
+        token = page["nextToken"]
+        if not token:
+            break
+    assert calls == Counter({"dynamodb.Query": pages})
+    calls.clear()
+    invoke("list_orders", "Query", "listOrders", {"status": "PENDING"}, admin)
+    invoke("list_orders", "Query", "listOrders", {"status": "PENDING"}, customer)
+    assert calls == Counter({"dynamodb.Query": 2})
