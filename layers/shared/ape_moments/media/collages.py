@@ -1,0 +1,173 @@
+"""Collage inputs, the stored collage, and the rules for its JSON fields (SPEC section 4).
+
+AppSync hands AWSJSON arguments to the resolver as JSON strings. ``metadata`` is stored as
+compact JSON text (exactly what the client sent, no float or Decimal round trip) and
+``sourceImages`` as a list of S3 keys.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from ape_moments.clock import to_aws_datetime
+from ape_moments.media.albums import Name
+from ape_moments.media.owned import OwnedMedia
+from ape_moments.media.statuses import CollageStatus
+from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
+
+COLLAGES_PREFIX = "collages/"
+MAX_METADATA_BYTES = 4096
+MAX_SOURCE_IMAGES = 16
+# What follows the collage's prefix in a key this backend issues (see uploads.object_key):
+# one path segment of safe characters, so no traversal into another prefix.
+_KEY_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+class CollageTemplate(StrEnum):
+    GRID_2X2 = "GRID_2X2"
+    GRID_3X3 = "GRID_3X3"
+    STRIP_1X4 = "STRIP_1X4"
+    SINGLE = "SINGLE"
+
+
+def _decode_json(value: Any) -> Any:
+    """AWSJSON arrives as text; anything already decoded (a direct invoke) is taken as is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("not valid JSON") from None
+    return value
+
+
+def _compact_metadata(value: Any) -> str:
+    if not isinstance(value, dict):
+        raise ValueError("must be a JSON object")
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if len(text.encode()) > MAX_METADATA_BYTES:
+        raise ValueError(f"at most {MAX_METADATA_BYTES} bytes of JSON")
+    return text
+
+
+# `metadata`: a JSON object of at most 4 KB, kept as compact JSON text.
+Metadata = Annotated[str, BeforeValidator(lambda value: _compact_metadata(_decode_json(value)))]
+# `sourceImages`: a JSON list of keys; that they lie in the collage's own prefix needs the
+# collage id, so UpdateCollageInput checks it.
+SourceImages = Annotated[
+    list[Annotated[str, Field(max_length=1024)]],
+    BeforeValidator(_decode_json),
+    Field(max_length=MAX_SOURCE_IMAGES),
+]
+
+
+# ---- inputs -------------------------------------------------------------------------------
+
+
+class CreateCollageInput(ApiModel):
+    name: Name
+    template: CollageTemplate
+    metadata: Metadata | None = None
+
+
+class CreateCollageRequest(ApiModel):
+    input: CreateCollageInput
+
+
+class GetCollageRequest(ApiModel):
+    collage_id: ObjectId
+
+
+class ListCollagesRequest(ApiModel):
+    customer_id: OwnerId | None = None
+    limit: PageLimit = 20
+    next_token: str | None = None
+
+
+class UpdateCollageInput(ApiModel):
+    """Absent fields stay as they are; an explicit null sourceImages or metadata removes it."""
+
+    collage_id: ObjectId
+    name: Name | None = None
+    template: CollageTemplate | None = None
+    source_images: SourceImages | None = None
+    metadata: Metadata | None = None
+    status: CollageStatus | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        for required in ("name", "template", "status"):
+            if required in self.model_fields_set and getattr(self, required) is None:
+                raise ValueError(f"{required} may not be null")
+        if not self.model_fields_set - {"collage_id"}:
+            raise ValueError("give at least one of name, template, sourceImages, metadata, status")
+        prefix = f"{COLLAGES_PREFIX}{self.collage_id}/"
+        for index, key in enumerate(self.source_images or []):
+            if not (key.startswith(prefix) and _KEY_NAME.fullmatch(key.removeprefix(prefix))):
+                raise ValueError(f"sourceImages[{index}] must be a key of this collage's own images ({prefix}...)")
+        if len(set(self.source_images or [])) != len(self.source_images or []):
+            raise ValueError("sourceImages may not list a key twice")
+        return self
+
+    @property
+    def changes_content(self) -> bool:
+        """template and sourceImages decide the rendering; they change only while editable."""
+        return bool({"template", "source_images"} & self.model_fields_set)
+
+    def changed_fields(self) -> dict[str, Any]:
+        """The stored attributes to set (value) or remove (None), by their table names."""
+        return self.model_dump(mode="json", by_alias=True, include=self.model_fields_set - {"collage_id", "status"})
+
+
+class UpdateCollageRequest(ApiModel):
+    input: UpdateCollageInput
+
+
+class DeleteCollageInput(ApiModel):
+    collage_id: ObjectId
+
+
+class DeleteCollageRequest(ApiModel):
+    input: DeleteCollageInput
+
+
+# ---- the stored collage ---------------------------------------------------------------------
+
+
+class Collage(OwnedMedia):
+    collage_id: str
+    template: CollageTemplate
+    source_images: list[str] | None = None
+    output_image_url: str | None = None
+    status: CollageStatus
+    metadata: str | None = None
+
+    def to_graphql(self) -> dict[str, Any]:
+        """AWSJSON fields leave as JSON text, the scalar's wire form."""
+        graphql = self.model_dump(mode="json", by_alias=True)
+        if self.source_images is not None:
+            graphql["sourceImages"] = json.dumps(self.source_images)
+        return graphql
+
+
+def new_collage(request: CreateCollageInput, *, customer_id: str, now: datetime) -> Collage:
+    """A new collage is a DRAFT with no images yet, under its own prefix."""
+    collage_id = str(uuid.uuid4())
+    timestamp = to_aws_datetime(now)
+    return Collage(
+        collage_id=collage_id,
+        customer_id=customer_id,
+        name=request.name,
+        template=request.template,
+        s3_prefix=f"{COLLAGES_PREFIX}{collage_id}/",
+        status=CollageStatus.DRAFT,
+        metadata=request.metadata,
+        created_at=timestamp,
+        updated_at=timestamp,
+    )

@@ -1,0 +1,44 @@
+"""Albums: createAlbum, getAlbum, listAlbums, updateAlbum, deleteAlbum (deleting removes the photos)."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import AppSyncResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ape_moments.api import current_caller, logger, resolve
+from ape_moments.media.wiring import album_service
+
+app = AppSyncResolver()
+
+
+@app.resolver(type_name="Mutation", field_name="createAlbum")
+def create_album(**arguments: Any) -> dict[str, Any]:
+    return album_service().create_album(current_caller(app), arguments).to_graphql()
+
+
+@app.resolver(type_name="Query", field_name="getAlbum")
+def get_album(**arguments: Any) -> dict[str, Any] | None:
+    album = album_service().get_album(current_caller(app), arguments)
+    return album.to_graphql() if album else None
+
+
+@app.resolver(type_name="Query", field_name="listAlbums")
+def list_albums(**arguments: Any) -> dict[str, Any]:
+    page = album_service().list_albums(current_caller(app), arguments)
+    return {"items": [album.to_graphql() for album in page.items], "nextToken": page.next_token}
+
+
+@app.resolver(type_name="Mutation", field_name="updateAlbum")
+def update_album(**arguments: Any) -> dict[str, Any]:
+    return album_service().update_album(current_caller(app), arguments).to_graphql()
+
+
+@app.resolver(type_name="Mutation", field_name="deleteAlbum")
+def delete_album(**arguments: Any) -> dict[str, Any]:
+    return album_service().delete_album(current_caller(app), arguments).to_graphql()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return resolve(app, event, context)
