@@ -1,0 +1,318 @@
+"""template.yaml against SPEC section 6 and the schema: resolvers, least privilege, data stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import ObjectTypeDefinitionNode, parse
+
+from devtools import template
+
+RESOURCES = template.load()["Resources"]
+BUCKET_ARN = "arn:${AWS::Partition}:s3:::apemoments-${Stage}-media-${AWS::AccountId}-${AWS::Region}"
+
+# The least-privilege table: for each function, exactly the statements it may have, as
+# (actions, resources, condition). Kept here, by hand, so that any widening shows up in review.
+LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | None]]] = {
+    "CreateOrderFunction": {
+        (("dynamodb:PutItem",), ("OrdersTable.Arn",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            None,
+        ),
+    },
+    "GetOrderFunction": {(("dynamodb:GetItem",), ("OrdersTable.Arn",), None)},
+    "ListOrdersFunction": {
+        (
+            ("dynamodb:Query",),
+            ("${OrdersTable.Arn}/index/customerId-createdAt-index", "${OrdersTable.Arn}/index/status-createdAt-index"),
+            None,
+        )
+    },
+    "UpdateOrderStatusFunction": {(("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None)},
+    "ProcessOrderFunction": {
+        (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
+        (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+    },
+    "OrderWorkerFunction": {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            None,
+        ),
+    },
+    "OrderDeadLetterFunction": {(("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None)},
+    "AlbumsFunction": {
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("AlbumsTable.Arn",),
+            None,
+        ),
+        (("dynamodb:Query",), ("${AlbumsTable.Arn}/index/customerId-createdAt-index",), None),
+        (("s3:ListBucketVersions",), (BUCKET_ARN,), '{"StringLike": {"s3:prefix": "albums/*"}}'),
+        (("s3:DeleteObject", "s3:DeleteObjectVersion"), (f"{BUCKET_ARN}/albums/*",), None),
+    },
+    "CollagesFunction": {
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("CollagesTable.Arn",),
+            None,
+        ),
+        (("dynamodb:Query",), ("${CollagesTable.Arn}/index/customerId-createdAt-index",), None),
+        (("s3:ListBucketVersions",), (BUCKET_ARN,), '{"StringLike": {"s3:prefix": "collages/*"}}'),
+        (("s3:DeleteObject", "s3:DeleteObjectVersion"), (f"{BUCKET_ARN}/collages/*",), None),
+    },
+    "PresignAlbumUploadFunction": {
+        (("dynamodb:GetItem",), ("AlbumsTable.Arn",), None),
+        (("s3:PutObject",), (f"{BUCKET_ARN}/albums/*",), None),
+    },
+    "PresignCollageUploadFunction": {
+        (("dynamodb:GetItem",), ("CollagesTable.Arn",), None),
+        (("s3:PutObject",), (f"{BUCKET_ARN}/collages/*",), None),
+    },
+    "UploadEventsFunction": {
+        (("dynamodb:UpdateItem",), ("AlbumsTable.Arn",), None),
+        (("s3:DeleteObjectVersion",), (f"{BUCKET_ARN}/albums/*",), None),
+    },
+}
+
+
+def _resource_name(resource: Any) -> str:
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        return ".".join(resource["Fn::GetAtt"])
+    if isinstance(resource, dict) and "Fn::Sub" in resource:
+        return str(resource["Fn::Sub"])
+    if isinstance(resource, dict) and "Ref" in resource:
+        return f"Ref:{resource['Ref']}"
+    return str(resource)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def function_statements(logical_id: str) -> set[tuple[tuple[str, ...], tuple[str, ...], str | None]]:
+    statements = set()
+    for policy in RESOURCES[logical_id]["Properties"].get("Policies", []):
+        assert set(policy) == {"Statement"}, f"{logical_id}: only inline statements, no SAM policy templates"
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow"
+            condition = json.dumps(statement["Condition"], sort_keys=True) if "Condition" in statement else None
+            statements.add(
+                (
+                    tuple(sorted(_as_list(statement["Action"]))),
+                    tuple(sorted(_resource_name(r) for r in _as_list(statement["Resource"]))),
+                    condition,
+                )
+            )
+    return statements
+
+
+def schema_fields() -> set[tuple[str, str]]:
+    document = parse(template.SCHEMA.read_text())
+    return {
+        (node.name.value, field.name.value)
+        for node in document.definitions
+        if isinstance(node, ObjectTypeDefinitionNode) and node.name.value in {"Query", "Mutation"}
+        for field in node.fields or ()
+    }
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    return template.resources("AWS::Serverless::Function")
+
+
+# ---- AppSync: a direct Lambda resolver for every field, and only those -----------------------
+
+
+def test_every_schema_field_has_a_resolver_and_every_resolver_a_field() -> None:
+    resolvers = template.resources("AWS::AppSync::Resolver").values()
+    resolved = [(r["Properties"]["TypeName"], r["Properties"]["FieldName"]) for r in resolvers]
+    assert len(resolved) == len(set(resolved)), "one resolver per field"
+    assert set(resolved) == schema_fields()
+
+
+def test_resolvers_are_direct_lambda_resolvers() -> None:
+    for name, resolver in template.resources("AWS::AppSync::Resolver").items():
+        props = resolver["Properties"]
+        assert set(props) == {"ApiId", "TypeName", "FieldName", "DataSourceName", "Kind"}, name
+        assert props["Kind"] == "UNIT"
+        assert resolver["DependsOn"] == "GraphQLSchema"
+        source = RESOURCES[props["DataSourceName"]["Fn::GetAtt"][0]]
+        assert source["Type"] == "AWS::AppSync::DataSource"
+        assert source["Properties"]["Type"] == "AWS_LAMBDA"
+        function_id = source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
+        assert RESOURCES[function_id]["Type"] == "AWS::Serverless::Function"
+
+
+def test_appsync_may_invoke_exactly_the_resolver_functions() -> None:
+    sources = template.resources("AWS::AppSync::DataSource").values()
+    wired = {s["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0] for s in sources}
+    statement = RESOURCES["AppSyncInvokeRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert [s["Action"] for s in statement] == ["lambda:InvokeFunction"]
+    assert {r["Fn::GetAtt"][0] for r in statement[0]["Resource"]} == wired
+
+
+def test_api_auth_modes_are_cognito_default_and_iam_additional() -> None:
+    api = RESOURCES["GraphQLApi"]["Properties"]
+    assert api["AuthenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+    assert api["AdditionalAuthenticationProviders"] == [{"AuthenticationType": "AWS_IAM"}]
+    assert "API_KEY" not in json.dumps(api)
+    assert RESOURCES["GraphQLSchema"]["Properties"]["DefinitionS3Location"] == "graphql/schema.graphql"
+
+
+def test_schema_lets_both_auth_modes_reach_every_operation_and_type() -> None:
+    document = parse(template.SCHEMA.read_text())
+    for node in document.definitions:
+        if isinstance(node, ObjectTypeDefinitionNode):
+            directives = {d.name.value for d in node.directives or ()}
+            assert directives == {"aws_cognito_user_pools", "aws_iam"}, node.name.value
+
+
+@pytest.mark.parametrize("role", ["GuestRole", "AuthenticatedRole"])
+def test_identity_pool_roles_may_call_every_field_and_nothing_else(role: str) -> None:
+    statements = RESOURCES[role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert [s["Action"] for s in statements] == ["appsync:GraphQL"]
+    fields = {tuple(r["Fn::Sub"].split("/types/")[1].split("/fields/")) for r in statements[0]["Resource"]}
+    assert fields == schema_fields()
+    trust = RESOURCES[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"] == {"Ref": "IdentityPool"}
+
+
+# ---- least privilege ----------------------------------------------------------------------------
+
+
+def test_every_function_is_in_the_least_privilege_table() -> None:
+    assert set(functions()) == set(LEAST_PRIVILEGE)
+
+
+@pytest.mark.parametrize("function", sorted(LEAST_PRIVILEGE))
+def test_function_statements_equal_the_least_privilege_table(function: str) -> None:
+    assert function_statements(function) == LEAST_PRIVILEGE[function]
+
+
+@pytest.mark.parametrize("function", sorted(LEAST_PRIVILEGE))
+def test_no_wildcard_actions_or_resources(function: str) -> None:
+    for actions, resources, _ in function_statements(function):
+        assert not any("*" in action for action in actions), function
+        assert not any(resource in {"*", "arn:aws:*"} or resource.endswith(":*") for resource in resources), function
+
+
+def test_order_functions_have_no_s3_access() -> None:
+    for function in ("CreateOrderFunction", "GetOrderFunction", "ListOrdersFunction", "UpdateOrderStatusFunction",
+                     "ProcessOrderFunction", "OrderWorkerFunction", "OrderDeadLetterFunction"):  # fmt: skip
+        assert not any(a.startswith("s3:") for actions, _, _ in function_statements(function) for a in actions)
+
+
+# ---- functions, data stores, bucket, queues ---------------------------------------------------------
+
+
+def test_functions_share_the_runtime_layer_and_tracing() -> None:
+    globals_ = template.load()["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert globals_["Architectures"] == ["arm64"]
+    assert globals_["Tracing"] == "Active"
+    assert globals_["Layers"] == [{"Ref": "SharedLayer"}]
+    layer = RESOURCES["SharedLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    for name, function in functions().items():
+        code = Path(template.ROOT / function["Properties"]["CodeUri"])
+        assert code.is_dir(), f"{name}: {code} is missing"
+        assert (code / "app.py").is_file()
+        assert f"{name.removesuffix('Function')}LogGroup" in RESOURCES, f"{name}: no log group with retention"
+
+
+def test_tables() -> None:
+    indexes = {
+        "OrdersTable": {"customerId-createdAt-index", "status-createdAt-index"},
+        "AlbumsTable": {"customerId-createdAt-index"},
+        "CollagesTable": {"customerId-createdAt-index"},
+    }
+    for name, expected in indexes.items():
+        props = RESOURCES[name]["Properties"]
+        assert {i["IndexName"] for i in props["GlobalSecondaryIndexes"]} == expected
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert RESOURCES["OrdersTable"]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expiresAt",
+        "Enabled": True,
+    }
+    assert RESOURCES["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expiration"
+
+
+def test_bucket() -> None:
+    props = RESOURCES["MediaBucket"]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    (cors,) = props["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedOrigins"] == ["http://localhost:3000", {"Ref": "ProductionOrigin"}]
+    rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["noncurrent-versions-to-infrequent-access"]["NoncurrentVersionTransitions"] == [
+        {"StorageClass": "STANDARD_IA", "TransitionInDays": 30}
+    ]
+    assert (rules["expire-temp"]["Prefix"], rules["expire-temp"]["ExpirationInDays"]) == ("temp/", 7)
+    (tls,) = RESOURCES["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (tls["Effect"], tls["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+
+
+def test_order_queue_dead_letters_after_three_attempts() -> None:
+    queue = RESOURCES["OrderQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["OrderDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    worker = RESOURCES["OrderWorkerFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    for function, queue_id in (
+        ("OrderWorkerFunction", "OrderQueue"),
+        ("OrderDeadLetterFunction", "OrderDeadLetterQueue"),
+    ):
+        (event,) = RESOURCES[function]["Properties"]["Events"].values()
+        assert event["Type"] == "SQS"
+        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_cognito() -> None:
+    pool = RESOURCES["UserPool"]["Properties"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert RESOURCES["AdminsGroup"]["Properties"]["GroupName"] == "admins"
+    assert RESOURCES["IdentityPool"]["Properties"]["AllowUnauthenticatedIdentities"] is True
+    assert RESOURCES["UserPoolClient"]["Properties"]["GenerateSecret"] is False
+
+
+def test_outputs() -> None:
+    assert set(template.load()["Outputs"]) == {
+        "GraphQLUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "IdentityPoolId",
+        "MediaBucketName",
+    }
+
+
+def test_function_environment_names_match_what_the_layer_reads() -> None:
+    from ape_moments.settings import Settings
+
+    known = {field.alias for field in Settings.model_fields.values()}
+    infrastructure = {"STAGE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_LOGGER_LOG_EVENT"}
+    for name in functions():
+        unknown = template.function_environment_names(name) - known - infrastructure
+        assert not unknown, f"{name} sets variables nothing reads: {unknown}"
+
+
+def test_cfn_lint_is_clean() -> None:
+    from cfnlint.api import lint
+
+    # Errors and warnings (cfn-lint's defaults), as `make lint` and `sam validate --lint` see them.
+    matches = lint(template.TEMPLATE.read_text())
+    assert [str(m) for m in matches] == []
