@@ -18,6 +18,7 @@ import pytest
 from moto import mock_aws
 
 from devtools import template
+from devtools.moto_atomic import serialize_dynamodb_writes
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -75,6 +76,7 @@ class LocalAws:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
+    serialize_dynamodb_writes()
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         for logical_id, env_name in TABLE_ENV.items():
