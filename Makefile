@@ -7,13 +7,15 @@ PYTHON_BIN := $(dir $(PYTHON))
 VENV := .venv
 SAM_VENV := .venv-sam
 SAM_CLI_VERSION := 1.170.0
+# checkov pins boto3 far below the app's, so it gets its own venv (pyproject group `checkov`).
+CHECKOV_VENV := .local/venv-checkov
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 # sam build must find the real python3.13 first on PATH, not a pyenv shim.
 SAM := PATH="$(PYTHON_BIN):$$PATH" $(SAM_VENV)/bin/sam
 PY := $(VENV)/bin/python
 
-.PHONY: help install run invoke lint format build validate test test-unit test-e2e clean
+.PHONY: help install run invoke lint format build validate test test-unit test-e2e clean check-security
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,16 +31,23 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)"
 	touch $@
 
+$(CHECKOV_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --group checkov
+	touch $@
+
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## create .venv (app + dev tools) and .venv-sam (SAM CLI)
 
 run: install build ## start the whole API on 127.0.0.1 (local stack)
 	@echo "The local stack is not built yet; 'make build' built the application."
 
-lint: $(VENV)/.installed ## ruff, mypy, cfn-lint
+lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff, mypy, cfn-lint, checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml
 
 format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
@@ -59,6 +68,11 @@ test-e2e: $(VENV)/.installed ## the end-to-end tests against a local stack they 
 
 test: install lint validate build ## every check: lint, types, templates, build, all tests
 	$(PY) -m pytest
+
+check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary
+	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml
+	$(PY) -m pytest tests/security
 
 clean: ## remove venvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
