@@ -4,9 +4,10 @@ S3 invokes asynchronously and may deliver an event more than once; counting is i
 (see AlbumsRepository.count_photo), so an error is simply raised and Lambda's retry is safe.
 """
 
+from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
+from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.media.wiring import album_service
@@ -15,9 +16,11 @@ logger = Logger()
 
 
 @logger.inject_lambda_context
-@event_source(data_class=S3Event)
-def lambda_handler(event: S3Event, context: LambdaContext) -> None:
-    for record in event.records:
-        if not record.event_name.startswith("ObjectCreated:"):
-            continue
-        album_service().photo_landed(record.s3.bucket.name, record.s3.get_object.key, record.s3.get_object.version_id)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
+    if "Records" not in event:  # s3:TestEvent, sent once when the notification is configured
+        logger.info("event without records; ignored", event_kind=event.get("Event"))
+        return
+    for record in S3Event(event).records:
+        if record.event_name.startswith("ObjectCreated:"):
+            photo = record.s3.get_object
+            album_service().photo_landed(record.s3.bucket.name, photo.key, photo.version_id)

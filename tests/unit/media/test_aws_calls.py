@@ -1,0 +1,110 @@
+"""What each media operation costs in AWS requests, counted at botocore.
+
+Presigning is one GetItem: the signature is computed locally, S3 is not called. Reads are one
+request each; updates are one conditional write; counting a photo is one conditional write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from ape_moments import aws as aws_clients
+from tests.conftest import FakeContext, load_handler
+from tests.unit.media.conftest import Call, s3_created_event
+from tests.unit.media.helpers import put_photo, seed_album, seed_collage
+
+
+@pytest.fixture
+def calls(aws: Any) -> Counter[str]:
+    """Counts every request the handlers' cached clients send, as 'service.Operation'."""
+    counter: Counter[str] = Counter()
+    for service in ("dynamodb", "s3"):
+        client = aws_clients.client(service)
+
+        def count(model: Any, service: str = service, **_: Any) -> None:
+            counter[f"{service}.{model.name}"] += 1
+
+        client.meta.events.register(f"before-call.{client.meta.service_model.service_name}.*", count)
+    return counter
+
+
+def test_presign_is_one_get_item_and_no_s3_call(call: Call, customer: Any, calls: Counter[str]) -> None:
+    album = seed_album(customer)
+    collage = seed_collage(customer)
+    calls.clear()
+    call(
+        "presignAlbumUpload",
+        {"albumId": album.album_id, "fileName": "a.jpg", "contentType": "image/jpeg", "fileSize": 9},
+        customer,
+    )
+    assert calls == Counter({"dynamodb.GetItem": 1})
+    calls.clear()
+    call(
+        "presignCollageUpload",
+        {"collageId": collage.collage_id, "fileName": "a.png", "contentType": "image/png", "fileSize": 9},
+        customer,
+    )
+    assert calls == Counter({"dynamodb.GetItem": 1})
+
+
+def test_a_refused_presign_costs_nothing_when_the_input_is_bad(call: Call, customer: Any, calls: Counter[str]) -> None:
+    with pytest.raises(Exception, match="contentType"):
+        call(
+            "presignAlbumUpload",
+            {"albumId": "a", "fileName": "a.gif", "contentType": "image/gif", "fileSize": 9},
+            customer,
+        )
+    assert calls == Counter()
+
+
+def test_get_is_one_get_item_and_list_is_one_query(call: Call, customer: Any, calls: Counter[str]) -> None:
+    album = seed_album(customer)
+    calls.clear()
+    call("getAlbum", {"albumId": album.album_id}, customer)
+    assert calls == Counter({"dynamodb.GetItem": 1})
+    calls.clear()
+    call("listAlbums", {"limit": 10}, customer)
+    assert calls == Counter({"dynamodb.Query": 1})
+    calls.clear()
+    call("listCollages", {}, customer)
+    assert calls == Counter({"dynamodb.Query": 1})
+
+
+def test_create_and_update_are_one_write(call: Call, customer: Any, calls: Counter[str]) -> None:
+    album = call("createAlbum", {"input": {"name": "a"}}, customer)
+    assert calls == Counter({"dynamodb.PutItem": 1})
+    calls.clear()
+    call("updateAlbum", {"input": {"albumId": album["albumId"], "status": "READY", "name": "b"}}, customer)
+    assert calls == Counter({"dynamodb.UpdateItem": 1})
+
+
+def test_a_refused_transition_is_still_one_write_explained_from_its_own_response(
+    call: Call, customer: Any, calls: Counter[str]
+) -> None:
+    album = seed_album(customer, "COMPLETED")
+    calls.clear()
+    with pytest.raises(Exception, match="status"):
+        call("updateAlbum", {"input": {"albumId": album.album_id, "status": "UPLOADING"}}, customer)
+    assert calls == Counter({"dynamodb.UpdateItem": 1})
+
+
+def test_delete_reads_once_purges_and_deletes_once(call: Call, aws: Any, customer: Any, calls: Counter[str]) -> None:
+    album = seed_album(customer)
+    put_photo(aws.s3, f"{album.s3_prefix}1764000000001-a.jpg")
+    calls.clear()
+    call("deleteAlbum", {"input": {"albumId": album.album_id}}, customer)
+    assert calls == Counter(
+        {"dynamodb.GetItem": 1, "s3.ListObjectVersions": 1, "s3.DeleteObjects": 1, "dynamodb.DeleteItem": 1}
+    )
+
+
+def test_counting_a_photo_is_one_conditional_write(aws: Any, customer: Any, calls: Counter[str]) -> None:
+    album = seed_album(customer)
+    calls.clear()
+    load_handler("upload_events").lambda_handler(
+        s3_created_event(f"{album.s3_prefix}1764000000001-a.jpg"), FakeContext()
+    )
+    assert calls == Counter({"dynamodb.UpdateItem": 1})
