@@ -1,0 +1,123 @@
+"""`python -m devtools.bench`: measure every function of template.yaml, print the table, write the doc."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from typing import Any
+
+from devtools.bench import cold_start, report, sizes, throughput, warm
+from devtools.bench.cases import Case, case_for
+from devtools.bench.harness import Harness
+from devtools.bench.stack import functions
+
+ANALYSIS_STUB = "## Analysis\n\n(hand-written; `make bench` keeps everything outside the generated block)\n"
+
+
+def _plans(only: list[str] | None) -> dict[str, Case | str]:
+    specs = functions()
+    available = {spec.logical_id for spec in specs if spec.exists}
+    return {spec.logical_id: case_for(spec, available) for spec in specs if not only or spec.logical_id in only}
+
+
+def _reset_moto() -> None:
+    from moto.core.base_backend import BackendDict
+
+    BackendDict.reset()
+
+
+def in_process(plans: dict[str, Case | str], results: dict[str, Any], *, warm_runs: int) -> None:
+    """Calls, units and warm overhead, against moto's in-process mock."""
+    from moto import mock_aws
+
+    with mock_aws(), Harness.open() as harness:
+        for name, plan in plans.items():
+            if isinstance(plan, str):
+                continue
+            entry = results["functions"][name]
+            try:
+                prepared = harness.prepare(plan, price=True)
+                entry["calls"] = prepared.summary
+                entry["warm"] = warm.measure(harness, prepared, runs=warm_runs).stats()
+            except Exception as error:
+                entry["error"] = f"{type(error).__name__}: {error}"
+    _reset_moto()
+
+
+def cold(plans: dict[str, Case | str], results: dict[str, Any], *, runs: int, importtime: bool) -> None:
+    """Cold starts in fresh processes, against a moto server on 127.0.0.1."""
+    with cold_start.moto_server() as endpoint, Harness.open(endpoint=endpoint) as harness:
+        for name, plan in plans.items():
+            if isinstance(plan, str):
+                continue
+            entry = results["functions"][name]
+            try:
+                prepared = harness.prepare(plan, price=False)
+                entry["cold"] = cold_start.measure(harness, prepared, runs=runs).stats()
+                if importtime:
+                    entry["imports"] = cold_start.import_breakdown(harness, prepared)
+            except Exception as error:
+                entry.setdefault("error", f"{type(error).__name__}: {error}")
+    _reset_moto()
+
+
+def run(
+    *,
+    only: list[str] | None = None,
+    cold_runs: int = 5,
+    warm_runs: int = 300,
+    importtime: bool = True,
+    measure_sizes: bool = True,
+    measure_throughput: bool = True,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    plans = _plans(only)
+    results: dict[str, Any] = {"functions": {}}
+    for name, plan in plans.items():
+        results["functions"][name] = (
+            {"skipped": plan} if isinstance(plan, str) else {"operation": plan.operation, "notes": plan.notes}
+        )
+    in_process(plans, results, warm_runs=warm_runs)
+    cold(plans, results, runs=cold_runs, importtime=importtime)
+    if measure_sizes:
+        layer, function_sizes = sizes.measure(list(plans))
+        results["layer_size"] = dataclasses.asdict(layer) if layer else None
+        results["function_sizes"] = {k: dataclasses.asdict(v) if v else None for k, v in function_sizes.items()}
+    if measure_throughput:
+        results["throughput"] = throughput.measure()
+    results["machine"] = report.machine()
+    results["elapsed_s"] = time.perf_counter() - started
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__)
+    parser.add_argument("--only", action="append", metavar="LOGICAL_ID", help="measure only this function")
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold-start processes per function and mode")
+    parser.add_argument("--warm-runs", type=int, default=300, help="in-process invocations per operation")
+    parser.add_argument("--no-importtime", action="store_true", help="skip the -X importtime breakdown")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the local stack throughput")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/PERFORMANCE.md alone")
+    parser.add_argument("--json", metavar="PATH", help="also write the raw results as JSON")
+    args = parser.parse_args(argv)
+    results = run(
+        only=args.only,
+        cold_runs=args.cold_runs,
+        warm_runs=args.warm_runs,
+        importtime=not args.no_importtime,
+        measure_throughput=not args.no_throughput,
+    )
+    table = report.markdown(report.rows(results))
+    print(table)
+    if args.json:
+        with open(args.json, "w") as stream:
+            json.dump(results, stream, indent=2, default=str)
+    if not args.no_write:
+        report.write_doc(report.generated(results, table), ANALYSIS_STUB)
+        print(f"\nwritten to {report.DOC.relative_to(report.ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Cold start: a fresh python3.13 process per run, handler vs floor, against a moto server.
+
+One ThreadedMotoServer runs in this process on 127.0.0.1 (a free port); children reach it
+through ``AWS_ENDPOINT_URL``, exactly as deployed code reaches DynamoDB. Each child gets its
+function's own environment from the template. What is timed inside the child is import +
+first invocation (handler mode) or import boto3 + create the same clients + the same calls
+(floor mode); interpreter start-up is the same for both and is left out. Handler and floor
+runs alternate, each from the restored state; one discarded pair first writes the bytecode
+caches (the deployed layer ships its source, so Lambda compiles ``ape_moments`` on every cold
+start: a few ms more there, for the handler only).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devtools.bench import calls as calls_mod
+from devtools.bench.harness import Harness, Prepared
+from devtools.bench.stack import LAYER_SOURCE
+
+CHILD = Path(__file__).resolve().parent / "child.py"
+TIMEOUT_SECONDS = 60
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 for the block; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@dataclass
+class ColdResult:
+    handler_ms: list[float]
+    floor_ms: list[float]
+    handler_import_ms: list[float]
+    errors: list[str]
+
+    def stats(self) -> dict[str, Any]:
+        handler = statistics.median(self.handler_ms) if self.handler_ms else None
+        floor = statistics.median(self.floor_ms) if self.floor_ms else None
+        return {
+            "runs": len(self.handler_ms),
+            "handler_ms": handler,
+            "handler_import_ms": statistics.median(self.handler_import_ms) if self.handler_import_ms else None,
+            "floor_ms": floor,
+            "ratio": handler / floor if handler and floor else None,
+            "errors": self.errors,
+        }
+
+
+def _child_spec(harness: Harness, prepared: Prepared, mode: str) -> dict[str, Any]:
+    spec = prepared.spec
+    return {
+        "mode": mode,
+        "function": spec.logical_id,
+        "code_dir": str(spec.code_dir),
+        "layer_dir": str(LAYER_SOURCE),
+        "module_file": str(spec.module_file),
+        "unique_name": f"bench_{spec.logical_id}_app",
+        "handler_name": spec.handler_name,
+        "event": prepared.calibration_event,
+        "calls": calls_mod.jsonable(prepared.calls),
+    }
+
+
+def _run_child(spec: dict[str, Any], env: dict[str, str], workdir: Path, *, importtime: bool = False) -> Any:
+    spec_path, result_path = workdir / "spec.json", workdir / "result.json"
+    spec_path.write_text(json.dumps(spec))
+    result_path.unlink(missing_ok=True)
+    command = [sys.executable, "-I", *(["-X", "importtime"] if importtime else []), str(CHILD)]
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [*command, str(spec_path), str(result_path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+        cwd=workdir,
+    )
+    if completed.returncode != 0 or not result_path.exists():
+        return {"error": f"child exited {completed.returncode}: {completed.stderr.strip()[-500:]}"}
+    result = json.loads(result_path.read_text())
+    if importtime:
+        result["importtime"] = completed.stderr
+    return result
+
+
+def measure(harness: Harness, prepared: Prepared, *, runs: int) -> ColdResult:
+    env = harness.child_environment(prepared.spec)
+    result = ColdResult([], [], [], [])
+    handler_spec = _child_spec(harness, prepared, "handler")
+    floor_spec = _child_spec(harness, prepared, "floor")
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
+        workdir = Path(tmp)
+        for run in range(runs + 1):  # run 0 writes the bytecode caches and is dropped
+            harness.restore(prepared)
+            handler = _run_child(handler_spec, env, workdir)
+            if not handler.get("error") and (different := harness.same_path(prepared)):
+                handler["error"] = f"not the calibration's path: {different}"
+            harness.restore(prepared)
+            floor = _run_child(floor_spec, env, workdir)
+            for mode, outcome in (("handler", handler), ("floor", floor)):
+                if outcome.get("error"):
+                    result.errors.append(f"{mode}: {outcome['error']}")
+            if run and not handler.get("error") and not floor.get("error"):
+                result.handler_ms.append(handler["total_ms"])
+                result.handler_import_ms.append(handler["import_ms"])
+                result.floor_ms.append(floor["total_ms"])
+        harness.restore(prepared)
+    return result
+
+
+# ---- python -X importtime: which imports cost what ----------------------------------------
+
+GROUPS = {
+    "ape_moments": "ape_moments (layer)",
+    "aws_lambda_powertools": "powertools",
+    "pydantic": "pydantic",
+    "pydantic_core": "pydantic",
+    "annotated_types": "pydantic",
+    "typing_extensions": "pydantic",
+    "boto3": "boto3/botocore",
+    "botocore": "boto3/botocore",
+    "s3transfer": "boto3/botocore",
+    "urllib3": "boto3/botocore",
+    "jmespath": "boto3/botocore",
+    "dateutil": "boto3/botocore",
+    "six": "boto3/botocore",
+}
+
+
+def parse_importtime(stderr: str) -> dict[str, float]:
+    """Self time of every imported module, summed by group (ms); no double counting."""
+    totals: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _cumulative, name = line.removeprefix("import time:").split("|", 2)
+        top = name.strip().split(".")[0]
+        group = GROUPS.get(top, "bench_app (handler module)" if top.startswith("bench_") else "stdlib and other")
+        totals[group] = totals.get(group, 0.0) + int(self_us) / 1000
+    return totals
+
+
+def import_breakdown(harness: Harness, prepared: Prepared) -> dict[str, float] | str:
+    env = harness.child_environment(prepared.spec)
+    with tempfile.TemporaryDirectory(prefix="bench-importtime-") as tmp:
+        harness.restore(prepared)
+        outcome = _run_child(_child_spec(harness, prepared, "handler"), env, Path(tmp), importtime=True)
+        harness.restore(prepared)
+    if outcome.get("error"):
+        return str(outcome["error"])
+    return parse_importtime(outcome["importtime"])
