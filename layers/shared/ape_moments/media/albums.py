@@ -9,7 +9,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.media.owned import OwnedMedia
+from ape_moments.media.owned import Name, OwnedMedia
 from ape_moments.media.statuses import AlbumStatus
 from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
 
@@ -17,7 +17,6 @@ ALBUMS_PREFIX = "albums/"
 # Bounds the album item: every counted photo's name is kept in it to count each photo once.
 MAX_PHOTOS_PER_ALBUM = 1000
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
 Description = Annotated[str, Field(max_length=1000)]
 
 

@@ -17,8 +17,7 @@ from typing import Annotated, Any, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.media.albums import Name
-from ape_moments.media.owned import OwnedMedia
+from ape_moments.media.owned import Name, OwnedMedia
 from ape_moments.media.statuses import CollageStatus
 from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
 

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
 
 from ape_moments.models import ApiModel
+
+# `name` of an album or a collage (SPEC 4: 1 to 100 characters).
+Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class OwnedMedia(ApiModel):
