@@ -15,7 +15,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 SAM := PATH="$(PYTHON_BIN):$$PATH" $(SAM_VENV)/bin/sam
 PY := $(VENV)/bin/python
 
-.PHONY: help install run invoke lint format build validate test test-unit test-e2e clean check-security
+.PHONY: help install run invoke lint format build validate test test-unit test-e2e clean check-security bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -76,3 +76,6 @@ check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite 
 
 clean: ## remove venvs, build output and caches
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+
+bench: install build ## cold start, warm overhead, AWS calls, sizes (and local stack throughput) vs the floor; writes docs/PERFORMANCE.md
+	$(PY) -m devtools.bench

@@ -32,15 +32,14 @@ Setup = Callable[[Invoke, dict[str, Any]], dict[str, str]]
 class Case:
     function: str
     operation: str
-    sample: str  # file name under events/, or a name for ``build``
+    sample: str  # file name under events/
     setup: Setup | None = None
     needs: tuple[str, ...] = ()  # other functions the setup invokes
     vary: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
-    build: Callable[[], dict[str, Any]] | None = None  # the bench's own event, where events/ has none
 
     def event(self, substitutions: dict[str, str], iteration: int | None = None) -> dict[str, Any]:
-        text = json.dumps(self.build()) if self.build is not None else (EVENTS / self.sample).read_text()
+        text = (EVENTS / self.sample).read_text()
         for sample_id, real_id in substitutions.items():
             text = text.replace(sample_id, real_id)
         event = json.loads(text)
@@ -91,61 +90,28 @@ def _new_idempotency_key(event: dict[str, Any], iteration: int) -> dict[str, Any
     return event
 
 
-# ---- media: the bench's own events (events/ has no media samples yet), in the orders' envelope ---
-
-ALBUM = "BENCH-ALBUM-ID"
-COLLAGE = "BENCH-COLLAGE-ID"
+# ---- media ------------------------------------------------------------------------------------
 
 
-def appsync(type_name: str, field_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """A direct Lambda resolver event: the get_order sample's caller and request, other field."""
-    event = load_sample("get_order.json")
-    event["arguments"] = arguments
-    event["info"].update(
-        parentTypeName=type_name, fieldName=field_name, selectionSetList=["id"], selectionSetGraphQL="{ id }"
-    )
-    return event
-
-
-def _create_album(invoke: Invoke) -> str:
-    event = appsync("Mutation", "createAlbum", {"input": {"name": "Booth 42", "description": "Saturday night"}})
-    return str(invoke("AlbumsFunction", event)["albumId"])
-
-
-def _create_collage(invoke: Invoke) -> str:
-    arguments = {"input": {"name": "Strip", "template": "GRID_2X2", "metadata": '{"theme": "jungle"}'}}
-    return str(invoke("CollagesFunction", appsync("Mutation", "createCollage", arguments))["collageId"])
+def _created(invoke: Invoke, function: str, sample: str, id_name: str) -> str:
+    return str(invoke(function, load_sample(sample))[id_name])
 
 
 def _album(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
-    return {ALBUM: _create_album(invoke)}
+    """An album of the sample's customer, standing for the album_get sample's id."""
+    album_id = _created(invoke, "AlbumsFunction", "album_create.json", "albumId")
+    return {load_sample("album_get.json")["arguments"]["albumId"]: album_id}
 
 
 def _collage(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
-    return {COLLAGE: _create_collage(invoke)}
+    collage_id = _created(invoke, "CollagesFunction", "collage_create.json", "collageId")
+    return {load_sample("collage_get.json")["arguments"]["collageId"]: collage_id}
 
 
-def _presign(field_name: str, id_name: str, placeholder: str) -> Callable[[], dict[str, Any]]:
-    arguments = {id_name: placeholder, "fileName": "booth-42.jpg", "contentType": "image/jpeg", "fileSize": 2_500_000}
-    return lambda: appsync("Mutation", field_name, arguments)
-
-
-def _s3_photo_created() -> dict[str, Any]:
-    bucket = os.environ.get("MEDIA_BUCKET_NAME", "media")
-    key = f"albums/{ALBUM}/1795000000000-booth-42.jpg"
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "us-east-1",
-        "eventTime": "2026-11-25T12:00:00.000Z",
-        "eventName": "ObjectCreated:Put",
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": {"key": key, "size": 2_500_000, "eTag": "0123456789abcdef", "versionId": "v1"},
-        },
-    }
-    return {"Records": [record]}
+def _album_and_bucket(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    """The album, and this stage's bucket for the sample's (a photo elsewhere is ignored)."""
+    bucket = sample["Records"][0]["s3"]["bucket"]["name"]
+    return {**_album(invoke, sample), bucket: os.environ["MEDIA_BUCKET_NAME"]}
 
 
 CASES: dict[str, Case] = {
@@ -202,43 +168,28 @@ CASES: dict[str, Case] = {
             setup=_order_setup(processing=True),
             needs=("CreateOrderFunction", "ProcessOrderFunction"),
         ),
-        Case(
-            "AlbumsFunction",
-            "getAlbum",
-            "bench: getAlbum",
-            setup=_album,
-            build=lambda: appsync("Query", "getAlbum", {"albumId": ALBUM}),
-        ),
-        Case(
-            "CollagesFunction",
-            "getCollage",
-            "bench: getCollage",
-            setup=_collage,
-            build=lambda: appsync("Query", "getCollage", {"collageId": COLLAGE}),
-        ),
+        Case("AlbumsFunction", "getAlbum", "album_get.json", setup=_album),
+        Case("CollagesFunction", "getCollage", "collage_get.json", setup=_collage),
         Case(
             "PresignAlbumUploadFunction",
             "presignAlbumUpload",
-            "bench: presignAlbumUpload",
+            "presign_album_upload.json",
             setup=_album,
             needs=("AlbumsFunction",),
-            build=_presign("presignAlbumUpload", "albumId", ALBUM),
         ),
         Case(
             "PresignCollageUploadFunction",
             "presignCollageUpload",
-            "bench: presignCollageUpload",
+            "presign_collage_upload.json",
             setup=_collage,
             needs=("CollagesFunction",),
-            build=_presign("presignCollageUpload", "collageId", COLLAGE),
         ),
         Case(
             "UploadEventsFunction",
             "S3 photo created (1 record)",
-            "bench: S3 ObjectCreated",
-            setup=_album,
+            "s3_album_photo_created.json",
+            setup=_album_and_bucket,
             needs=("AlbumsFunction",),
-            build=_s3_photo_created,
         ),
     )
 }
