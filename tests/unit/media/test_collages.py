@@ -257,3 +257,22 @@ def test_submitting_with_final_images_is_one_atomic_change(call: Call, customer:
     )
     assert submitted["status"] == "PROCESSING"
     assert submitted["sourceImages"] == keys
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "[" * 20_000 + "]" * 20_000,  # deep nesting: refused, not a crash
+        json.dumps({"x": "y" * 40_000}),  # huge text: refused before parsing
+        '{"a": 1} trailing',
+    ],
+)
+def test_hostile_json_is_a_validation_error(call: Call, customer: Any, metadata: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape("input.metadata")):
+        call("createCollage", {"input": {"name": "ok", "template": "SINGLE", "metadata": metadata}}, customer)
+
+
+def test_deeply_nested_json_within_the_text_limit_is_refused_cleanly(call: Call, customer: Any) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    with pytest.raises(ValidationError, match=re.escape("input.metadata")):
+        call("createCollage", {"input": {"name": "ok", "template": "SINGLE", "metadata": deep}}, customer)

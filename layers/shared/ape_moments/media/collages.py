@@ -1,7 +1,7 @@
 """Collage inputs, the stored collage, and the rules for its JSON fields (SPEC section 4).
 
 AppSync hands AWSJSON arguments to the resolver as JSON strings. ``metadata`` is stored as
-compact JSON text (exactly what the client sent, no float or Decimal round trip) and
+compact JSON text (the client's values exactly, no float or Decimal round trip) and
 ``sourceImages`` as a list of S3 keys.
 """
 
@@ -36,14 +36,20 @@ class CollageTemplate(StrEnum):
     SINGLE = "SINGLE"
 
 
+# Far above any valid value (whitespace included), low enough that parsing costs nothing.
+_MAX_JSON_TEXT = 32 * 1024
+
+
 def _decode_json(value: Any) -> Any:
     """AWSJSON arrives as text; anything already decoded (a direct invoke) is taken as is."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise ValueError("not valid JSON") from None
-    return value
+    if not isinstance(value, str):
+        return value
+    if len(value) > _MAX_JSON_TEXT:
+        raise ValueError(f"at most {_MAX_JSON_TEXT} characters of JSON text")
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise ValueError("not valid JSON") from None
 
 
 def _compact_metadata(value: Any) -> str:
