@@ -1,0 +1,87 @@
+"""The API's operations, read from graphql/schema.graphql and template.yaml (never a second list).
+
+Every security test that must cover "every operation" iterates ``OPERATIONS``: a field added to
+the schema without its rows in the authorization matrix, its hostile-input strategy or its
+fault scenario makes those tests fail.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from graphql import parse
+from graphql.language import FieldDefinitionNode, ListTypeNode, NonNullTypeNode, ObjectTypeDefinitionNode, TypeNode
+
+from devtools import template
+
+
+@dataclass(frozen=True)
+class Argument:
+    name: str
+    type_name: str  # the named type inside any list / non-null wrappers
+    required: bool
+    is_list: bool
+
+
+@dataclass(frozen=True)
+class Operation:
+    type_name: str  # Query or Mutation
+    field: str
+    arguments: tuple[Argument, ...]
+    returns_nullable: bool
+
+    @property
+    def is_mutation(self) -> bool:
+        return self.type_name == "Mutation"
+
+
+def _unwrap(node: TypeNode) -> tuple[str, bool, bool]:
+    required = isinstance(node, NonNullTypeNode)
+    if isinstance(node, NonNullTypeNode):
+        node = node.type
+    is_list = isinstance(node, ListTypeNode)
+    while isinstance(node, (ListTypeNode, NonNullTypeNode)):
+        node = node.type
+    return node.name.value, required, is_list  # type: ignore[attr-defined]
+
+
+def _operation(type_name: str, field: FieldDefinitionNode) -> Operation:
+    arguments = []
+    for argument in field.arguments or ():
+        named, required, is_list = _unwrap(argument.type)
+        arguments.append(Argument(argument.name.value, named, required, is_list))
+    return Operation(type_name, field.name.value, tuple(arguments), not isinstance(field.type, NonNullTypeNode))
+
+
+@functools.cache
+def schema_operations() -> tuple[Operation, ...]:
+    """Every field of Query and Mutation, as graphql-core parses the schema file."""
+    document = parse(template.SCHEMA.read_text())
+    operations = []
+    for definition in document.definitions:
+        if isinstance(definition, ObjectTypeDefinitionNode) and definition.name.value in ("Query", "Mutation"):
+            operations.extend(_operation(definition.name.value, field) for field in definition.fields or ())
+    return tuple(operations)
+
+
+OPERATIONS = schema_operations()
+OPERATION_NAMES = tuple(operation.field for operation in OPERATIONS)
+
+
+def by_name(field: str) -> Operation:
+    return next(operation for operation in OPERATIONS if operation.field == field)
+
+
+@functools.cache
+def resolver_functions() -> dict[str, tuple[str, str]]:
+    """field -> (handler folder under src/, parent type), from the template's AppSync resolvers."""
+    resources = template.load()["Resources"]
+    found = {}
+    for resolver in template.resources("AWS::AppSync::Resolver").values():
+        props = resolver["Properties"]
+        data_source = resources[props["DataSourceName"]["Fn::GetAtt"][0]]
+        function = data_source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
+        code_uri = str(resources[function]["Properties"]["CodeUri"])
+        found[props["FieldName"]] = (code_uri.strip("/").removeprefix("src/"), props["TypeName"])
+    return found

@@ -1,0 +1,75 @@
+"""A valid call of every operation, for its owner, with whatever it needs seeded first.
+
+``PREPARE[field](call, identity, aws)`` seeds through the handlers themselves and returns the
+arguments of one call that succeeds for ``identity``. A schema field without an entry fails
+``test_every_operation_has_a_scenario``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.conftest import BUCKET, invoke
+from tests.security.operations import resolver_functions
+
+Identity = dict[str, Any] | None
+Call = Callable[[str, dict[str, Any], Identity], Any]
+Prepare = Callable[[Call, dict[str, Any], Any], dict[str, Any]]
+
+ORDER = {"items": [{"sku": "PRINT_4X6", "quantity": 2}, {"sku": "PHOTO_STRIP", "quantity": 1}], "currency": "USD"}
+
+
+def call_in_process(field: str, arguments: dict[str, Any], identity: Identity) -> Any:
+    """The field's own Lambda handler with the event AppSync would send it."""
+    folder, type_name = resolver_functions()[field]
+    return invoke(folder, type_name, field, arguments, identity)
+
+
+def _order(call: Call, identity: dict[str, Any]) -> str:
+    return str(call("createOrder", ORDER, identity)["orderId"])
+
+
+def _album(call: Call, identity: dict[str, Any], aws: Any, *, photos: int = 0) -> str:
+    album_id = str(call("createAlbum", {"input": {"name": "Booth night"}}, identity)["albumId"])
+    for n in range(photos):
+        aws.s3.put_object(Bucket=BUCKET, Key=f"albums/{album_id}/1700000000-p{n}.jpg", Body=b"jpeg")
+    return album_id
+
+
+def _collage(call: Call, identity: dict[str, Any], aws: Any, *, photos: int = 0) -> str:
+    collage_id = str(call("createCollage", {"input": {"name": "Strip", "template": "GRID_2X2"}}, identity)["collageId"])
+    for n in range(photos):
+        aws.s3.put_object(Bucket=BUCKET, Key=f"collages/{collage_id}/1700000000-p{n}.png", Body=b"png")
+    return collage_id
+
+
+PREPARE: dict[str, Prepare] = {
+    "getOrder": lambda call, who, aws: {"orderId": _order(call, who)},
+    "listOrders": lambda call, who, aws: (_order(call, who), {"limit": 5})[1],
+    "getAlbum": lambda call, who, aws: {"albumId": _album(call, who, aws)},
+    "listAlbums": lambda call, who, aws: (_album(call, who, aws), {"limit": 5})[1],
+    "getCollage": lambda call, who, aws: {"collageId": _collage(call, who, aws)},
+    "listCollages": lambda call, who, aws: (_collage(call, who, aws), {"limit": 5})[1],
+    "createOrder": lambda call, who, aws: dict(ORDER),
+    "updateOrderStatus": lambda call, who, aws: {"orderId": _order(call, who), "status": "FAILED"},
+    "processOrder": lambda call, who, aws: {"orderId": _order(call, who)},
+    "createAlbum": lambda call, who, aws: {"input": {"name": "Wedding", "description": "Saturday"}},
+    "updateAlbum": lambda call, who, aws: {"input": {"albumId": _album(call, who, aws), "name": "Renamed"}},
+    "deleteAlbum": lambda call, who, aws: {"input": {"albumId": _album(call, who, aws, photos=2)}},
+    "createCollage": lambda call, who, aws: {"input": {"name": "Grid", "template": "GRID_3X3", "metadata": "{}"}},
+    "updateCollage": lambda call, who, aws: {"input": {"collageId": _collage(call, who, aws), "name": "Renamed"}},
+    "deleteCollage": lambda call, who, aws: {"input": {"collageId": _collage(call, who, aws, photos=2)}},
+    "presignAlbumUpload": lambda call, who, aws: {
+        "albumId": _album(call, who, aws),
+        "fileName": "smile.jpg",
+        "contentType": "image/jpeg",
+        "fileSize": 2_000_000,
+    },
+    "presignCollageUpload": lambda call, who, aws: {
+        "collageId": _collage(call, who, aws),
+        "fileName": "strip.png",
+        "contentType": "image/png",
+        "fileSize": 1_000_000,
+    },
+}
