@@ -141,6 +141,7 @@ class Injector:
     injected: int = 0
     faults: list[Fault] = field(default_factory=list)
     _failed_attempts: dict[int, int] = field(default_factory=dict)
+    _table: str | None = None
 
     def reset(self, *faults: Fault) -> None:
         self.calls.clear()
@@ -149,8 +150,13 @@ class Injector:
         self.faults = list(faults)
         self._failed_attempts.clear()
 
+    def _before_parameters(self, params: Any = None, **_: Any) -> None:
+        self._table = params.get("TableName") if isinstance(params, dict) else None
+
     def _before_call(self, model: Any, service: str, **_: Any) -> None:
-        self.calls.append(f"{service}.{model.name}")
+        # Presigning builds parameters too, but never sends: only before-call counts a call.
+        table, self._table = self._table, None
+        self.calls.append(f"{service}.{model.name}" + (f"({table})" if table else ""))
 
     def _before_send(self, request: Any, service: str, **_: Any) -> AWSResponse | None:
         self.attempts += 1
@@ -169,6 +175,7 @@ class Injector:
         for service in SERVICES:
             client = aws_clients.client(service)
             name = client.meta.service_model.service_name  # event names use the endpoint prefix
+            client.meta.events.register_first(f"before-parameter-build.{name}", self._before_parameters)
             client.meta.events.register_first(
                 f"before-call.{name}", lambda model, service=service, **kw: self._before_call(model, service, **kw)
             )

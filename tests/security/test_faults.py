@@ -139,3 +139,40 @@ def _no_leak(message: Any, call: str, kind: str) -> None:
 def test_zz_report_ambiguous_answers() -> None:
     """Lists (does not fail on) writes that succeeded while the client was told they failed."""
     FIGURES.note("faults.ambiguous", "; ".join(AMBIGUOUS))
+
+
+def test_process_order_when_the_queue_and_the_undo_both_fail(aws: Any, injector: Injector) -> None:
+    """Double fault: the message cannot be queued and the order cannot be put back to PENDING.
+
+    The client gets InternalError; the order is left in PROCESSING without a message (a trace
+    in the logs only), and the client's retry of processOrder queues it again and it completes.
+    """
+    customer = cognito_identity(str(uuid.uuid4()))
+    order_id = call_in_process("createOrder", PREPARE["createOrder"](call_in_process, customer, aws), customer)[
+        "orderId"
+    ]
+    attempts = total_attempts()
+    injector.reset(Fault(1, attempts, "server_error"), Fault(2, attempts, "server_error"))
+    outcome, message = _run("processOrder", {"orderId": order_id}, customer)
+    assert injector.calls[:3] == [
+        "dynamodb.UpdateItem(OrdersTable)",
+        "sqs.SendMessage",
+        "dynamodb.UpdateItem(OrdersTable)",
+    ]
+    FIGURES.add("faults.injected", injector.injected)
+    FIGURES.add("faults.scenarios")
+    assert outcome == InternalError.__name__
+    _no_leak(message, "sqs.SendMessage + undo", "server_error")
+    FIGURES.add("faults.typed_errors")
+    stranded = call_in_process("getOrder", {"orderId": order_id}, customer)
+    assert stranded["status"] == "PROCESSING"  # no message queued for it: only a retry moves it on
+    queued = aws.sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert queued["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    injector.reset()
+    outcome, result = _run("processOrder", {"orderId": order_id}, customer)  # the client's retry
+    assert outcome == "ok"
+    assert result["status"] == "PROCESSING"
+    assert queued != aws.sqs.get_queue_attributes(
+        QueueUrl=aws.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    FIGURES.add("faults.partial_then_completed")

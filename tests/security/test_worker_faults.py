@@ -1,0 +1,274 @@
+"""Faults (issue 5, item 4), part 2: the order worker crashes mid-order, messages come twice,
+poisoned messages keep failing.
+
+The queue is moto's SQS with the template's redrive policy (3 receives, then the dead-letter
+queue); each poll is delivered to the real worker handler as Lambda's SQS poller would, failed
+messages become visible again, the dead-letter queue is drained by the real dead-letter
+handler. A spy on the sandbox payment provider counts every charge.
+
+The worker's Lambda context says how long the invocation has left. Powertools marks a charge
+"in progress" until then; in production the queue's visibility timeout (180 s) is longer than
+the worker's timeout (30 s), so a redelivery always comes after that mark expired. The context
+here says the same (``REDELIVERY_AFTER_TIMEOUT``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from ape_moments.orders import processing
+from ape_moments.orders.payments import SandboxPaymentProvider
+from tests.conftest import FakeContext, cognito_identity, load_handler
+from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
+from tests.security.figures import FIGURES
+from tests.security.scenarios import ORDER, call_in_process
+
+__all__ = ["injector"]
+
+MAX_ROUNDS = 12  # polls per test: bounded, whatever happens
+
+
+class RedeliveryAfterTimeout(FakeContext):
+    """A context whose invocation is about to time out: an in-progress record expires at once."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 1
+
+
+@pytest.fixture
+def charges(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """orderId -> successful charges made with the payment provider."""
+    made: Counter[str] = Counter()
+    real = SandboxPaymentProvider.charge
+
+    def spy(self: SandboxPaymentProvider, **charge: Any) -> str:
+        payment_id = real(self, **charge)
+        made[charge["order_id"]] += 1
+        return payment_id
+
+    monkeypatch.setattr(SandboxPaymentProvider, "charge", spy)
+    return made
+
+
+def _receive(aws: Any, url: str) -> list[dict[str, Any]]:
+    return aws.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", [])
+
+
+def _deliver(aws: Any, url: str, function_dir: str) -> tuple[int, int]:
+    """One poll: (messages delivered, messages reported failed)."""
+    messages = _receive(aws, url)
+    if not messages:
+        return 0, 0
+    arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    event = {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
+    response = load_handler(function_dir).lambda_handler(event, RedeliveryAfterTimeout())
+    failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+    for m in messages:
+        if m["MessageId"] in failed:
+            aws.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+        else:
+            aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    redelivered = sum(int(m["Attributes"]["ApproximateReceiveCount"]) > 1 for m in messages)
+    FIGURES.add("faults.redelivered", redelivered)
+    return len(messages), len(failed)
+
+
+def _drain(aws: Any) -> None:
+    """Poll the order queue and the dead-letter queue until both are empty (bounded)."""
+    for _ in range(MAX_ROUNDS):
+        delivered, _failed = _deliver(aws, aws.queue_url, "order_worker")
+        dead, _ = _deliver(aws, aws.dead_letter_queue_url, "order_dead_letter")
+        if not delivered and not dead:
+            return
+    pytest.fail(f"queues not drained after {MAX_ROUNDS} polls")
+
+
+def _status(order_id: str, identity: dict[str, Any]) -> dict[str, Any]:
+    order = call_in_process("getOrder", {"orderId": order_id}, identity)
+    assert order is not None, "order lost"
+    return dict(order)
+
+
+def _new_processing_order(identity: dict[str, Any], injector: Injector) -> str:
+    order_id = str(call_in_process("createOrder", ORDER, identity)["orderId"])
+    call_in_process("processOrder", {"orderId": order_id}, identity)
+    injector.reset()
+    return order_id
+
+
+def _account(orders: list[str], charges: Counter[str], identity: dict[str, Any]) -> dict[str, str]:
+    statuses = {order_id: _status(order_id, identity)["status"] for order_id in orders}
+    FIGURES.add("faults.charges", sum(charges[o] for o in orders))
+    FIGURES.add("faults.charged_orders", sum(1 for o in orders if charges[o]))
+    FIGURES.add("faults.double_charges", sum(1 for o in orders if charges[o] > 1))
+    FIGURES.add("faults.stuck", sum(1 for s in statuses.values() if s in ("PENDING", "PROCESSING")))
+    return statuses
+
+
+# The write that records a successful charge (Powertools' idempotency record, completed after
+# the provider charged): losing it is the known gap below, kept apart from the sweep.
+CHARGE_RECORDED = "dynamodb.UpdateItem(IdempotencyTable)"
+
+
+def _worker_calls(aws: Any, injector: Injector, charges: Counter[str]) -> list[str]:
+    """The AWS calls of one clean worker run, in order."""
+    customer = cognito_identity(str(uuid.uuid4()))
+    probe = _new_processing_order(customer, injector)
+    _drain(aws)
+    calls = list(injector.calls)
+    assert _status(probe, customer)["status"] == "COMPLETED"
+    assert charges[probe] == 1
+    assert CHARGE_RECORDED in calls, calls
+    return calls
+
+
+def _crash_at(aws: Any, injector: Injector, customer: dict[str, Any], index: int, kind: str) -> str:
+    order_id = _new_processing_order(customer, injector)
+    injector.reset(Fault(index, total_attempts(), kind))
+    delivered, failed = _deliver(aws, aws.queue_url, "order_worker")
+    FIGURES.add("faults.injected", injector.injected)
+    FIGURES.add("faults.scenarios")
+    assert (delivered, failed) == (1, 1), (index, kind)  # crashed, reported, not swallowed
+    FIGURES.add("faults.worker_crashes")
+    injector.reset()
+    _drain(aws)
+    return order_id
+
+
+def test_worker_crash_at_each_aws_call_is_redelivered_and_charged_once(
+    aws: Any, injector: Injector, charges: Counter[str]
+) -> None:
+    """The worker's clean run lists its AWS calls; each one fails persistently on the first delivery."""
+    worker_calls = _worker_calls(aws, injector, charges)
+    customer = cognito_identity(str(uuid.uuid4()))
+    orders = []
+    cases: dict[str, str] = {}
+    for index, call in enumerate(worker_calls):
+        if call == CHARGE_RECORDED:
+            continue  # test_losing_the_charge_record_after_charging_charges_twice
+        for kind in REFUSED_KINDS:
+            order_id = _crash_at(aws, injector, customer, index, kind)
+            orders.append(order_id)
+            cases[order_id] = f"{call}#{index} {kind}"
+    statuses = _account(orders, charges, customer)
+    assert all(status == "COMPLETED" for status in statuses.values()), statuses
+    assert [f"{cases[o]}: {charges[o]}" for o in orders if charges[o] != 1] == []
+    FIGURES.add("faults.retried_success", len(orders))
+
+
+def test_crash_between_charge_and_completion_never_charges_twice(
+    aws: Any, injector: Injector, charges: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Charged, then the worker dies before the order is COMPLETED; the redelivery must not charge again."""
+    customer = cognito_identity(str(uuid.uuid4()))
+    orders = [_new_processing_order(customer, injector) for _ in range(5)]
+    crashed: set[str] = set()
+    real_fulfil = processing.fulfil
+
+    def crash_once(order: Any) -> None:
+        if order.order_id not in crashed:
+            crashed.add(order.order_id)
+            raise ConnectionError("print lab unreachable")
+        real_fulfil(order)
+
+    monkeypatch.setattr(processing, "fulfil", crash_once)
+    _drain(aws)
+    FIGURES.add("faults.injected", len(crashed))
+    FIGURES.add("faults.worker_crashes", len(crashed))
+    FIGURES.add("faults.scenarios", len(orders))
+    statuses = _account(orders, charges, customer)
+    assert set(statuses.values()) == {"COMPLETED"}
+    assert [charges[o] for o in orders] == [1] * len(orders)
+    FIGURES.add("faults.retried_success", len(orders))
+
+
+def test_duplicate_messages_and_repeated_process_order_charge_once(
+    aws: Any, injector: Injector, charges: Counter[str]
+) -> None:
+    customer = cognito_identity(str(uuid.uuid4()))
+    orders = [_new_processing_order(customer, injector) for _ in range(4)]
+    for order_id in orders:
+        call_in_process("processOrder", {"orderId": order_id}, customer)  # a client retrying
+        for _ in range(2):  # SQS at-least-once: the same body again
+            aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=json.dumps({"orderId": order_id}))
+        FIGURES.add("faults.injected", 3)
+    FIGURES.add("faults.scenarios", len(orders))
+    _drain(aws)
+    statuses = _account(orders, charges, customer)
+    assert set(statuses.values()) == {"COMPLETED"}
+    assert [charges[o] for o in orders] == [1] * len(orders)
+    FIGURES.add("faults.retried_success", len(orders))
+
+
+def test_poisoned_messages_end_in_the_dead_letter_queue_with_their_order_failed(
+    aws: Any, injector: Injector, charges: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = cognito_identity(str(uuid.uuid4()))
+    healthy = [_new_processing_order(customer, injector) for _ in range(3)]
+    poisoned = [_new_processing_order(customer, injector) for _ in range(3)]
+    real_fulfil = processing.fulfil
+    crashes = Counter[str]()
+
+    def poison(order: Any) -> None:
+        if order.order_id in poisoned:
+            crashes[order.order_id] += 1
+            raise RuntimeError("fulfilment keeps crashing")
+        real_fulfil(order)
+
+    monkeypatch.setattr(processing, "fulfil", poison)
+    _drain(aws)
+    FIGURES.add("faults.injected", sum(crashes.values()))
+    FIGURES.add("faults.worker_crashes", sum(crashes.values()))
+    FIGURES.add("faults.scenarios", len(poisoned) + len(healthy))
+    statuses = _account(healthy + poisoned, charges, customer)
+    assert [statuses[o] for o in healthy] == ["COMPLETED"] * len(healthy)
+    assert [statuses[o] for o in poisoned] == ["FAILED"] * len(poisoned)
+    assert all(crashes[o] == 3 for o in poisoned), crashes  # maxReceiveCount, then the DLQ
+    for order_id in poisoned:
+        assert "dead-letter" in (_status(order_id, customer)["errorMessage"] or "")
+    assert all(charges[o] == 1 for o in healthy + poisoned)  # the poisoned were charged once, never again
+    FIGURES.add("faults.dead_lettered", len(poisoned))
+    FIGURES.add("faults.retried_success", len(healthy))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "KNOWN GAP (docs/SECURITY.md): the provider charged, then the idempotency record could not be "
+        "completed; the redelivery (after the in-progress mark expired) charges again. Fix: send the "
+        "orderId as the payment provider's idempotency key (the sandbox must dedupe on it)."
+    ),
+)
+def test_losing_the_charge_record_after_charging_charges_twice(
+    aws: Any, injector: Injector, charges: Counter[str]
+) -> None:
+    worker_calls = _worker_calls(aws, injector, charges)
+    customer = cognito_identity(str(uuid.uuid4()))
+    index = worker_calls.index(CHARGE_RECORDED)
+    orders = [_crash_at(aws, injector, customer, index, kind) for kind in REFUSED_KINDS]
+    _account(orders, charges, customer)
+    doubles = sum(1 for o in orders if charges[o] > 1)
+    FIGURES.add("faults.known_double_charges", doubles)
+    FIGURES.add("faults.double_charges", -doubles)  # counted apart, as the known gap it is
+    assert doubles == 0
