@@ -39,8 +39,12 @@ $(CHECKOV_VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## create .venv (app + dev tools) and .venv-sam (SAM CLI)
 
-run: install build ## start the whole API on 127.0.0.1 (local stack)
-	@echo "The local stack is not built yet; 'make build' built the application."
+run: install ## start the whole API on 127.0.0.1 (local stack; PORT=4000 AWS_PORT=4566 to move it)
+	$(PY) -m devtools.local_stack --port $(or $(PORT),4000) --aws-port $(or $(AWS_PORT),4566)
+
+invoke: install ## run one function locally: make invoke FUNCTION=CreateOrderFunction EVENT=events/create_order.json
+	@test -n "$(FUNCTION)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=events/<file>.json"; exit 2; }
+	$(PY) -m devtools.local_stack.invoke $(FUNCTION) $(or $(EVENT),-)
 
 lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff, mypy, cfn-lint, checkov
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,77 @@
+"""`make run`: start the local stack in the foreground; Ctrl-C stops it.
+
+python -m devtools.local_stack [--port 4000] [--aws-port 4566] [--parameter Stage=dev]
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()  # before the heavy imports: they are part of the start-up
+
+import argparse  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from devtools.local_stack.stack import STATE_FILE, LocalStack, Options  # noqa: E402
+
+
+def _options() -> Options:
+    parser = argparse.ArgumentParser(prog="python -m devtools.local_stack", description=__doc__)
+    parser.add_argument("--port", type=int, default=4000, help="GraphQL port (0: any free port)")
+    parser.add_argument("--aws-port", type=int, default=4566, help="local AWS endpoint port (0: any free port)")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
+    parser.add_argument("--state-file", type=Path, default=STATE_FILE, help="where to write the stack's description")
+    parser.add_argument("--no-demo-users", action="store_true")
+    parser.add_argument("--no-prewarm", action="store_true", help="start function workers on first use only")
+    parser.add_argument(
+        "--sqs-retry-delay",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="retry failed queue messages after this long instead of the queue's visibility timeout",
+    )
+    arguments = parser.parse_args()
+    return Options(
+        graphql_port=arguments.port,
+        aws_port=arguments.aws_port,
+        region=arguments.region,
+        parameters=dict(item.split("=", 1) for item in arguments.parameter),
+        state_file=arguments.state_file,
+        demo_users=not arguments.no_demo_users,
+        prewarm=not arguments.no_prewarm,
+        sqs_retry_delay_seconds=arguments.sqs_retry_delay,
+    )
+
+
+def main() -> None:
+    options = _options()
+    stack = LocalStack(options).start()
+    elapsed = time.perf_counter() - STARTED
+    description = stack.describe()
+    print(f"Local stack ready in {elapsed:.2f} s (127.0.0.1 only)", flush=True)
+    print(f"  GraphQL   {description['graphqlUrl']}")
+    print(f"  GraphiQL  {description['graphiqlUrl']}")
+    print(f"  AWS       {description['awsEndpoint']}  (DynamoDB, S3, SQS, Cognito; region {options.region})")
+    print(f"  user pool {description['userPoolId']}  client {description['userPoolClientId']}")
+    print(f"  identity  {description['identityPoolId']}   bucket {description['bucketName']}")
+    for user in stack.demo_users:
+        role = ", ".join(user.groups) or "customer"
+        print(f"  demo {role:<9} {user.email} / {user.password}")
+    if options.state_file:
+        print(f"  state     {options.state_file}")
+    print("Ctrl-C stops everything.", flush=True)
+
+    stopping = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
+    stopping.wait()
+    print("Stopping the local stack...", flush=True)
+    stack.stop()
+    print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""The local AWS endpoint: what clients and functions see as ``AWS_ENDPOINT_URL``.
+
+It forwards to moto, except where moto is too lenient to stand in for AWS:
+- identity-pool ``GetId``/``GetCredentialsForIdentity`` go to the IdentityIssuer (per-identity keys);
+- S3 requests go through the S3 front (presigned URLs verified, CORS, notifications).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import urllib3
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from devtools.local_stack.auth import IdentityIssuer, IdentityPoolError
+from devtools.local_stack.s3_front import S3Front
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
+IDENTITY_TARGET_PREFIX = "AWSCognitoIdentityService."
+
+
+class MotoProxy:
+    def __init__(self, moto_url: str) -> None:
+        self.moto_url = moto_url
+        self._http = urllib3.PoolManager(maxsize=32, retries=False)
+
+    def forward(self, request: Request, body: bytes | None = None) -> Response:
+        raw_uri = request.environ.get("RAW_URI") or request.full_path
+        upstream = self._http.request(
+            request.method,
+            self.moto_url + raw_uri,
+            body=request.get_data() if body is None else body,
+            headers={key: value for key, value in request.headers.items() if key.lower() not in _HOP_BY_HOP},
+            redirect=False,
+            preload_content=True,
+            decode_content=False,
+        )
+        headers = [(key, value) for key, value in upstream.headers.items() if key.lower() not in _HOP_BY_HOP]
+        return Response(upstream.data, status=upstream.status, headers=headers)
+
+
+class AwsFront:
+    def __init__(self, proxy: MotoProxy, identity_issuer: IdentityIssuer | None, s3_front: S3Front | None) -> None:
+        self._proxy = proxy
+        self.identity_issuer = identity_issuer
+        self.s3_front = s3_front
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        target = request.headers.get("X-Amz-Target", "")
+        if target.startswith(IDENTITY_TARGET_PREFIX) and self.identity_issuer is not None:
+            operation = target.removeprefix(IDENTITY_TARGET_PREFIX)
+            if operation in IdentityIssuer.HANDLED:
+                return self._identity(operation, request)
+        if self.s3_front is not None and self.s3_front.claims(request):
+            return self.s3_front.handle(request)
+        return self._proxy.forward(request)
+
+    def _identity(self, operation: str, request: Request) -> Response:
+        assert self.identity_issuer is not None
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        try:
+            payload = json.loads(request.get_data() or b"{}")
+            body = json.dumps(self.identity_issuer.handle(operation, payload)).encode()
+            return Response(body, status=200, headers=headers)
+        except IdentityPoolError as error:
+            headers["x-amzn-ErrorType"] = error.code
+            return Response(self.identity_issuer.error_body(error), status=error.status, headers=headers)
+        except ValueError:
+            headers["x-amzn-ErrorType"] = "SerializationException"
+            return Response(b'{"__type": "SerializationException"}', status=400, headers=headers)
+
+
+class BackgroundServer:
+    """A threaded werkzeug server on 127.0.0.1 in a daemon thread."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name=f"http-{self.port}")
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,484 @@
+"""An AppSync-compatible GraphQL endpoint: the template's API, schema and direct Lambda resolvers.
+
+Per request, as AppSync does it: authenticate (Cognito JWT or SigV4 from identity-pool
+credentials; otherwise 401 UnauthorizedException), then execute the schema with graphql-core,
+checking each field's auth directives (and, for IAM callers, the role's ``appsync:GraphQL``
+policy), and resolve every field that has a resolver by invoking its function with the event a
+direct Lambda resolver receives. Errors come back in AppSync's shape.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    build_schema,
+    default_field_resolver,
+    execute,
+    parse,
+    validate,
+)
+from werkzeug.wrappers import Request, Response
+
+from devtools.local_stack import scalars
+from devtools.local_stack.auth import (
+    AuthenticationError,
+    CognitoTokenVerifier,
+    CredentialStore,
+    cognito_identity,
+    iam_identity,
+)
+from devtools.local_stack.aws_services import LocalResources
+from devtools.local_stack.cloudformation import Intrinsics, TemplateError
+from devtools.local_stack.lambda_runtime import LambdaRuntime
+from devtools.local_stack.sigv4 import SignatureError, verify_header_signature
+from devtools.template import ROOT
+
+COGNITO = "AMAZON_COGNITO_USER_POOLS"
+IAM = "AWS_IAM"
+DIRECTIVE_BY_MODE = {
+    COGNITO: "aws_cognito_user_pools",
+    IAM: "aws_iam",
+    "API_KEY": "aws_api_key",
+    "OPENID_CONNECT": "aws_oidc",
+    "AWS_LAMBDA": "aws_lambda",
+}
+MODE_BY_DIRECTIVE = {directive: mode for mode, directive in DIRECTIVE_BY_MODE.items()}
+PAGE = Path(__file__).with_name("query_page.html")
+
+
+class ResolverError(Exception):
+    """A function's error, as AppSync reports it: ``errorType`` and message."""
+
+    def __init__(self, error_type: str | None, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+# ---- the API, read from the template -------------------------------------------------------------
+
+
+@dataclass
+class Policy:
+    """An IAM role's appsync:GraphQL statements (Allow and Deny resource patterns)."""
+
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+
+    def permits(self, resource: str) -> bool:
+        def matches(patterns: list[str]) -> bool:
+            return any(fnmatch.fnmatchcase(resource, pattern) for pattern in patterns)
+
+        return matches(self.allow) and not matches(self.deny)
+
+
+@dataclass
+class ApiDefinition:
+    schema_text: str
+    default_mode: str
+    modes: list[str]
+    resolvers: dict[tuple[str, str], str]  # (type, field) -> function logical id
+    role_policies: dict[str, Policy]  # role logical id -> appsync policy
+    role_names: dict[str, tuple[str, str]]  # role logical id -> (role name, role id)
+    api_arn: str
+
+    @classmethod
+    def from_template(cls, intrinsics: Intrinsics) -> ApiDefinition:
+        resources = intrinsics.template["Resources"]
+
+        def of_type(kind: str) -> dict[str, dict[str, Any]]:
+            return {
+                logical_id: resource
+                for logical_id, resource in resources.items()
+                if resource["Type"] == kind and intrinsics.resource_enabled(resource)
+            }
+
+        apis = of_type("AWS::AppSync::GraphQLApi")
+        if len(apis) != 1:
+            raise TemplateError(f"the local stack serves exactly one AppSync API; the template has {len(apis)}")
+        api_id, api = next(iter(apis.items()))
+        api_properties = intrinsics.resolve(api["Properties"])
+        schema_resource = next(iter(of_type("AWS::AppSync::GraphQLSchema").values()))
+        schema_properties = schema_resource["Properties"]
+        if "Definition" in schema_properties:
+            schema_text = intrinsics.resolve(schema_properties["Definition"])
+        else:
+            schema_text = (ROOT / schema_properties["DefinitionS3Location"]).read_text()
+
+        function_by_arn = {
+            intrinsics.get_att(logical_id, "Arn"): logical_id for logical_id in of_type("AWS::Lambda::Function")
+        }
+        data_sources: dict[str, str] = {}
+        for data_source in of_type("AWS::AppSync::DataSource").values():
+            properties = intrinsics.resolve(data_source["Properties"])
+            if properties.get("Type") == "AWS_LAMBDA":
+                data_sources[properties["Name"]] = function_by_arn[properties["LambdaConfig"]["LambdaFunctionArn"]]
+        resolvers: dict[tuple[str, str], str] = {}
+        for resolver in of_type("AWS::AppSync::Resolver").values():
+            properties = intrinsics.resolve(resolver["Properties"])
+            if properties.get("Kind", "UNIT") != "UNIT" or "DataSourceName" not in properties:
+                raise TemplateError("only direct Lambda UNIT resolvers are served locally")
+            resolvers[(properties["TypeName"], properties["FieldName"])] = data_sources[properties["DataSourceName"]]
+
+        role_policies: dict[str, Policy] = {}
+        role_names: dict[str, tuple[str, str]] = {}
+        for role_id, role in of_type("AWS::IAM::Role").items():
+            policy = Policy()
+            for inline in intrinsics.resolve(role["Properties"].get("Policies", [])):
+                for statement in inline["PolicyDocument"].get("Statement", []):
+                    actions = statement.get("Action", [])
+                    actions = [actions] if isinstance(actions, str) else actions
+                    if not any(fnmatch.fnmatchcase("appsync:GraphQL", action) for action in actions):
+                        continue
+                    targets = statement.get("Resource", [])
+                    targets = [targets] if isinstance(targets, str) else targets
+                    (policy.allow if statement["Effect"] == "Allow" else policy.deny).extend(targets)
+            role_policies[role_id] = policy
+            role_names[role_id] = (intrinsics.ref(role_id), intrinsics.get_att(role_id, "RoleId"))
+
+        default_mode = api_properties["AuthenticationType"]
+        extra = [
+            provider["AuthenticationType"] for provider in api_properties.get("AdditionalAuthenticationProviders", [])
+        ]
+        return cls(
+            schema_text=schema_text,
+            default_mode=default_mode,
+            modes=[default_mode, *extra],
+            resolvers=resolvers,
+            role_policies=role_policies,
+            role_names=role_names,
+            api_arn=intrinsics.get_att(api_id, "Arn"),
+        )
+
+
+def build_appsync_schema(schema_text: str) -> GraphQLSchema:
+    schema = build_schema(scalars.PRELUDE + schema_text)
+    scalars.install(schema)
+    return schema
+
+
+# ---- one request ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Caller:
+    mode: str
+    identity: dict[str, Any]
+    groups: list[str] = field(default_factory=list)
+    role_id: str | None = None  # IAM: the role the identity pool gave
+
+
+@dataclass
+class RequestContext:
+    caller: Caller
+    headers: dict[str, str]
+    variables: dict[str, Any]
+    document: DocumentNode
+    source: str
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def _json_response(body: Any, status: int = 200) -> Response:
+    response = Response(json.dumps(body), status=status, content_type="application/json; charset=UTF-8")
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _unauthorized(message: str) -> Response:
+    return _json_response({"errors": [{"errorType": "UnauthorizedException", "message": message}]}, status=401)
+
+
+def _location(error: GraphQLError) -> list[dict[str, Any]] | None:
+    if not error.locations:
+        return None
+    return [{"line": location.line, "column": location.column, "sourceName": None} for location in error.locations]
+
+
+class GraphQLServer:
+    """The WSGI app on the GraphQL port: /graphql, the query page at /, and local helpers."""
+
+    def __init__(  # noqa: PLR0917 - the parts the endpoint is assembled from
+        self,
+        api: ApiDefinition,
+        runtime: LambdaRuntime,
+        resources: LocalResources,
+        verifier: CognitoTokenVerifier,
+        credentials: CredentialStore,
+        region: str,
+        sign_in: Any = None,
+    ) -> None:
+        self.api = api
+        self.schema = build_appsync_schema(api.schema_text)
+        self._runtime = runtime
+        self._resources = resources
+        self._verifier = verifier
+        self._credentials = credentials
+        self._region = region
+        self._sign_in = sign_in
+        self._check_resolvers()
+
+    def _check_resolvers(self) -> None:
+        for type_name, field_name in self.api.resolvers:
+            graphql_type = self.schema.type_map.get(type_name)
+            if not isinstance(graphql_type, GraphQLObjectType) or field_name not in graphql_type.fields:
+                raise TemplateError(f"a resolver is attached to {type_name}.{field_name}, which the schema lacks")
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._route(request)
+        return response(environ, start_response)
+
+    def _route(self, request: Request) -> Response:  # noqa: PLR0911 - one return per route
+        if request.path == "/graphql":
+            if request.method == "OPTIONS":
+                return self._preflight()
+            if request.method == "POST":
+                return self.handle_graphql(request)
+            return _json_response({"errors": [{"message": "use POST"}]}, status=405)
+        if request.path == "/" and request.method == "GET":
+            return Response(PAGE.read_text(), content_type="text/html; charset=utf-8")
+        if request.path == "/local/sign-in" and request.method == "POST" and self._sign_in is not None:
+            return self._local_sign_in(request)
+        if request.path == "/health":
+            return _json_response({"status": "ok"})
+        return _json_response({"errors": [{"message": "not found"}]}, status=404)
+
+    @staticmethod
+    def _preflight() -> Response:
+        response = Response(status=200)
+        response.headers.update(
+            {
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": "authorization, content-type, x-amz-date, x-amz-security-token, "
+                "x-amz-user-agent, x-amz-content-sha256, x-api-key",
+                "Access-Control-Max-Age": "86400",
+            }
+        )
+        return response
+
+    def _local_sign_in(self, request: Request) -> Response:
+        """Local helper for the query page: email + password -> id token (USER_PASSWORD_AUTH)."""
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            return _json_response({"idToken": self._sign_in(body["username"], body["password"])})
+        except Exception as error:  # the page shows the message
+            return _json_response({"error": str(error)}, status=400)
+
+    # ---- authentication ---------------------------------------------------------------------------
+
+    def authenticate(self, request: Request, body: bytes) -> Caller:
+        authorization = request.headers.get("Authorization", "").strip()
+        source_ip = request.remote_addr or "127.0.0.1"
+        if not authorization:
+            raise AuthenticationError("Valid authorization header not provided.")
+        if authorization.startswith("AWS4-HMAC-SHA256"):
+            if IAM not in self.api.modes:
+                raise AuthenticationError("AWS_IAM authorization is not enabled for this API.")
+            return self._iam_caller(request, body, source_ip)
+        if COGNITO not in self.api.modes:
+            raise AuthenticationError("Valid authorization header not provided.")
+        # AppSync takes the raw token: "Bearer <token>" is refused there too.
+        claims = self._verifier.verify(authorization)
+        return Caller(
+            mode=COGNITO, identity=cognito_identity(claims, source_ip), groups=claims.get("cognito:groups") or []
+        )
+
+    def _iam_caller(self, request: Request, body: bytes, source_ip: str) -> Caller:
+        raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+        raw_path, _, raw_query = str(raw_uri).partition("?")
+        try:
+            signed = verify_header_signature(
+                method=request.method,
+                raw_path=raw_path,
+                raw_query=raw_query,
+                headers=request.headers,
+                body=body,
+                lookup=self._credentials.identity_credentials,
+            )
+        except SignatureError as error:
+            raise AuthenticationError(error.message) from error
+        if signed.service != "appsync" or signed.region != self._region:
+            raise AuthenticationError("Credential should be scoped to a valid region and the 'appsync' service.")
+        identity = self._credentials.identity_for(signed.credentials.access_key_id)
+        assert identity is not None
+        pool = self._resources.identity_pools[identity.pool_id]
+        role_id = pool.roles.get("authenticated" if identity.authenticated else "unauthenticated")
+        role = self.api.role_names.get(role_id or "", ("unknown-role", "AROAUNKNOWN"))
+        return Caller(mode=IAM, identity=iam_identity(identity, role, source_ip), role_id=role_id)
+
+    # ---- execution ---------------------------------------------------------------------------
+
+    def handle_graphql(self, request: Request) -> Response:
+        body = request.get_data()
+        try:
+            caller = self.authenticate(request, body)
+        except AuthenticationError as error:
+            return _unauthorized(str(error))
+        try:
+            payload = json.loads(body)
+            query = payload["query"]
+            variables = payload.get("variables") or {}
+            if not isinstance(query, str) or not isinstance(variables, dict):
+                raise TypeError("query must be a string and variables an object")
+        except (ValueError, KeyError, TypeError) as error:
+            return _json_response(
+                {"errors": [{"errorType": "MalformedHttpRequestException", "message": f"Invalid request: {error}"}]},
+                status=400,
+            )
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return self._request_errors([error])
+        if errors := validate(self.schema, document):
+            return self._request_errors(errors)
+        context = RequestContext(
+            caller=caller,
+            headers={key.lower(): value for key, value in request.headers.items()},
+            variables=variables,
+            document=document,
+            source=query,
+        )
+        result = execute(
+            self.schema,
+            document,
+            variable_values=variables,
+            operation_name=payload.get("operationName"),
+            context_value=context,
+            field_resolver=self._resolve_field,
+        )
+        if result.errors and result.data is None and all(error.path is None for error in result.errors):
+            return self._request_errors(result.errors)  # variables that do not coerce, no operation, ...
+        body_out: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body_out["errors"] = [self._field_error(error) for error in result.errors]
+        return _json_response(body_out)
+
+    @staticmethod
+    def _request_errors(errors: Iterable[GraphQLError]) -> Response:
+        """Errors of the request as a whole (syntax, validation): no data, HTTP 400."""
+        return _json_response(
+            {
+                "data": None,
+                "errors": [{"path": None, "locations": _location(error), "message": error.message} for error in errors],
+            },
+            status=400,
+        )
+
+    @staticmethod
+    def _field_error(error: GraphQLError) -> dict[str, Any]:
+        original = error.original_error
+        return {
+            "path": error.path,
+            "data": None,
+            "errorType": getattr(original, "error_type", None),
+            "errorInfo": None,
+            "locations": _location(error),
+            "message": getattr(original, "message", None) or error.message,
+        }
+
+    # ---- authorization, as the schema's directives and the IAM role say ------------------------
+
+    def _allowed_modes(self, parent: GraphQLObjectType, field_name: str) -> dict[str, list[str] | None]:
+        """Auth directives on the field, else on its type, else only the default mode."""
+        for node in (parent.fields[field_name].ast_node, parent.ast_node):
+            modes: dict[str, list[str] | None] = {}
+            for directive in getattr(node, "directives", None) or []:
+                name = directive.name.value
+                if name == "aws_auth":
+                    name = "aws_cognito_user_pools"
+                if name in MODE_BY_DIRECTIVE:
+                    groups = None
+                    for argument in directive.arguments or []:
+                        if argument.name.value == "cognito_groups":
+                            groups = [value.value for value in getattr(argument.value, "values", [])]
+                    modes[MODE_BY_DIRECTIVE[name]] = groups
+            if modes:
+                return modes
+        return {self.api.default_mode: None}
+
+    def _authorize(self, caller: Caller, parent: GraphQLObjectType, field_name: str, is_root: bool) -> None:
+        modes = self._allowed_modes(parent, field_name)
+        allowed = caller.mode in modes
+        groups = modes.get(caller.mode)
+        if allowed and caller.mode == COGNITO and groups:
+            allowed = bool(set(groups) & set(caller.groups))
+        if allowed and caller.mode == IAM and is_root:
+            policy = self.api.role_policies.get(caller.role_id or "")
+            resource = f"{self.api.api_arn}/types/{parent.name}/fields/{field_name}"
+            allowed = policy is not None and policy.permits(resource)
+        if not allowed:
+            raise ResolverError("Unauthorized", f"Not Authorized to access {field_name} on type {parent.name}")
+
+    def _resolve_field(self, source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        context: RequestContext = info.context
+        is_root = info.parent_type in (self.schema.query_type, self.schema.mutation_type)
+        self._authorize(context.caller, info.parent_type, info.field_name, is_root)
+        function_id = self.api.resolvers.get((info.parent_type.name, info.field_name))
+        if function_id is None:
+            return default_field_resolver(source, info, **arguments)
+        event = self._resolver_event(context, info, source, arguments)
+        result = self._runtime.invoke(function_id, event)
+        if result.error is not None:
+            raise ResolverError(
+                result.error.get("errorType") or "Lambda:Unhandled", result.error.get("errorMessage", "")
+            )
+        return result.payload
+
+    def _resolver_event(
+        self, context: RequestContext, info: GraphQLResolveInfo, source: Any, arguments: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The event of a direct Lambda resolver (AppSync's resolver context, serialized)."""
+        field_node = info.field_nodes[0]
+        selection = field_node.selection_set
+        selection_text = ""
+        if selection is not None and selection.loc is not None:
+            selection_text = context.source[selection.loc.start : selection.loc.end]
+        return {
+            "arguments": arguments,
+            "identity": context.caller.identity,
+            "source": source if isinstance(source, dict) else None,
+            "request": {"headers": context.headers, "domainName": None},
+            "prev": None,
+            "info": {
+                "selectionSetList": _selection_paths(selection, info),
+                "selectionSetGraphQL": selection_text,
+                "parentTypeName": info.parent_type.name,
+                "fieldName": info.field_name,
+                "variables": context.variables,
+            },
+            "stash": {},
+        }
+
+
+def _selection_paths(selection: SelectionSetNode | None, info: GraphQLResolveInfo, prefix: str = "") -> list[str]:
+    """AppSync's ``selectionSetList``: every selected field as a slash-separated path."""
+    paths: list[str] = []
+    for node in selection.selections if selection else []:
+        if isinstance(node, FieldNode):
+            path = prefix + node.name.value
+            paths.append(path)
+            paths.extend(_selection_paths(node.selection_set, info, path + "/"))
+        elif isinstance(node, InlineFragmentNode):
+            paths.extend(_selection_paths(node.selection_set, info, prefix))
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = info.fragments[node.name.value]
+            paths.extend(_selection_paths(fragment.selection_set, info, prefix))
+    return list(dict.fromkeys(paths))

@@ -1,0 +1,286 @@
+"""The template's functions, run Docker-free: a small pool of worker processes per function.
+
+A worker is started on the first invocation (a cold start) and kept warm; when the function's
+code or its layers change on disk, warm workers are retired, so an edit takes effect on the next
+request without restarting the stack. The ``Timeout`` of the template is enforced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devtools.local_stack import lambda_worker
+from devtools.local_stack.aws_services import (
+    FUNCTION_ACCESS_KEY_ID,
+    FUNCTION_SECRET_ACCESS_KEY,
+    FUNCTION_SESSION_TOKEN,
+)
+from devtools.local_stack.cloudformation import Intrinsics, local_path
+
+_SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
+MAX_WORKERS_PER_FUNCTION = 4
+START_TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    function_name: str
+    function_arn: str
+    handler: str
+    code_dir: Path
+    layer_dirs: list[Path]
+    environment: dict[str, str]
+    timeout: int
+    memory_size: int
+    reserved_concurrency: int | None = None
+
+    @property
+    def handler_file(self) -> Path:
+        module = self.handler.rpartition(".")[0]
+        return self.code_dir / (module.replace(".", "/") + ".py")
+
+    def worker_spec(self) -> dict[str, Any]:
+        return {
+            "function_name": self.function_name,
+            "function_arn": self.function_arn,
+            "handler": self.handler,
+            "code_dir": str(self.code_dir),
+            "layer_dirs": [str(path) for path in self.layer_dirs],
+            "environment": self.environment,
+            "memory_size": self.memory_size,
+        }
+
+    def code_version(self) -> float:
+        """The newest modification time of the code and layers: a change retires warm workers."""
+        newest = 0.0
+        for folder in (self.code_dir, *self.layer_dirs):
+            if folder.exists():
+                newest = max([newest, *(path.stat().st_mtime for path in folder.rglob("*.py"))])
+        return newest
+
+
+def runtime_environment(spec_name: str, memory_size: int, region: str, aws_endpoint: str) -> dict[str, str]:
+    """What the Lambda runtime sets for every function, with the local endpoint and credentials."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_LAMBDA_FUNCTION_NAME": spec_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec_name}",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_ACCESS_KEY_ID": FUNCTION_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": FUNCTION_SECRET_ACCESS_KEY,
+        "AWS_SESSION_TOKEN": FUNCTION_SESSION_TOKEN,
+        # Every SDK call of the handlers goes to the local AWS endpoint (moto behind the front).
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        # No X-Ray daemon runs locally.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def function_specs(intrinsics: Intrinsics, region: str, aws_endpoint: str) -> dict[str, FunctionSpec]:
+    """Every ``AWS::Lambda::Function`` of the translated template, environment resolved."""
+    resources = intrinsics.template["Resources"]
+    specs: dict[str, FunctionSpec] = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Lambda::Function" or not intrinsics.resource_enabled(resource):
+            continue
+        properties = resource["Properties"]
+        name = intrinsics.ref(logical_id)
+        memory_size = int(intrinsics.resolve(properties.get("MemorySize", 128)))
+        own = intrinsics.resolve(properties.get("Environment", {}).get("Variables", {}))
+        layer_dirs = []
+        for layer in properties.get("Layers", []):
+            layer_id = layer.get("Ref") if isinstance(layer, dict) else None
+            if layer_id and resources.get(layer_id, {}).get("Type") == "AWS::Lambda::LayerVersion":
+                layer_dirs.append(local_path(resources[layer_id]["Properties"]["Content"]))
+        specs[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            function_name=name,
+            function_arn=intrinsics.get_att(logical_id, "Arn"),
+            handler=properties["Handler"],
+            code_dir=local_path(properties["Code"]),
+            layer_dirs=layer_dirs,
+            environment={
+                **runtime_environment(name, memory_size, region, aws_endpoint),
+                **{key: str(value) for key, value in own.items()},
+            },
+            timeout=int(intrinsics.resolve(properties.get("Timeout", 3))),
+            memory_size=memory_size,
+            reserved_concurrency=properties.get("ReservedConcurrentExecutions"),
+        )
+    return specs
+
+
+@dataclass
+class InvocationResult:
+    """The Lambda Invoke response: a payload, or an error payload (``FunctionError`` set)."""
+
+    payload: Any = None
+    error: dict[str, Any] | None = None
+    request_id: str = ""
+    duration_ms: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+class _Worker:
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.code_version = spec.code_version()
+        self._connection, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(
+            target=lambda_worker.serve, args=(child, spec.worker_spec()), name=f"lambda-{spec.logical_id}", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.init_error: dict[str, Any] | None = None
+        if not self._connection.poll(START_TIMEOUT_SECONDS):
+            self.stop()
+            self.init_error = {"errorType": "Runtime.InitError", "errorMessage": "the function did not start"}
+            return
+        status, detail = self._connection.recv()
+        if status == "init_error":
+            self.init_error = detail
+            self.stop()
+
+    def invoke(self, event: Any, request_id: str, timeout: int) -> tuple[str, Any]:
+        self._connection.send((json.dumps(event), request_id, timeout))
+        if not self._connection.poll(timeout):
+            self.stop()
+            return "error", {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"{request_id} Task timed out after {timeout:.2f} seconds",
+            }
+        try:
+            return self._connection.recv()  # type: ignore[no-any-return]
+        except EOFError:
+            self.stop()
+            return "error", {"errorType": "Runtime.ExitError", "errorMessage": "the function's process exited"}
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            self._connection.send(None)
+        self.process.join(timeout=1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=1)
+        self._connection.close()
+
+
+@dataclass
+class _Pool:
+    spec: FunctionSpec
+    idle: list[_Worker] = field(default_factory=list)
+    busy: int = 0
+    condition: threading.Condition = field(default_factory=threading.Condition)
+
+    @property
+    def limit(self) -> int:
+        return max(1, min(MAX_WORKERS_PER_FUNCTION, self.spec.reserved_concurrency or MAX_WORKERS_PER_FUNCTION))
+
+
+class LambdaRuntime:
+    def __init__(self, specs: dict[str, FunctionSpec]) -> None:
+        self.specs = specs
+        self._pools = {logical_id: _Pool(spec) for logical_id, spec in specs.items()}
+        self._async = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
+        self._closed = False
+
+    def invoke(self, logical_id: str, event: Any) -> InvocationResult:
+        """A synchronous (RequestResponse) invocation."""
+        request_id = str(uuid.uuid4())
+        started = time.monotonic()
+        spec = self.specs[logical_id]
+        if not spec.handler_file.exists():
+            module = spec.handler.rpartition(".")[0]
+            relative = spec.handler_file.relative_to(spec.code_dir.parent.parent)
+            error = {
+                "errorType": "Runtime.ImportModuleError",
+                "errorMessage": f"Unable to import module '{module}': {relative} does not exist (yet)",
+            }
+            return InvocationResult(error=error, request_id=request_id)
+        worker = self._acquire(logical_id)
+        if worker.init_error:
+            self._release(logical_id, None)
+            return InvocationResult(error=worker.init_error, request_id=request_id)
+        status, detail = worker.invoke(event, request_id, spec.timeout)
+        self._release(logical_id, worker if worker.alive else None)
+        elapsed = (time.monotonic() - started) * 1000
+        if status == "result":
+            return InvocationResult(payload=json.loads(detail), request_id=request_id, duration_ms=elapsed)
+        return InvocationResult(error=detail, request_id=request_id, duration_ms=elapsed)
+
+    def invoke_async(self, logical_id: str, event: Any) -> None:
+        """An asynchronous (Event) invocation, as S3 notifications make; failures are logged."""
+
+        def run() -> None:
+            result = self.invoke(logical_id, event)
+            if result.failed:
+                assert result.error is not None
+                print(f"[local-stack] {logical_id} failed: {result.error['errorType']}: {result.error['errorMessage']}")
+
+        if not self._closed:
+            self._async.submit(run)
+
+    def prewarm(self) -> None:
+        """Start one worker per function in the background, so first requests skip the cold start."""
+
+        def warm(logical_id: str) -> None:
+            if self.specs[logical_id].handler_file.exists():
+                self._release(logical_id, self._acquire(logical_id))
+
+        for logical_id in self.specs:
+            threading.Thread(target=warm, args=(logical_id,), daemon=True, name=f"warm-{logical_id}").start()
+
+    def _acquire(self, logical_id: str) -> _Worker:
+        pool = self._pools[logical_id]
+        with pool.condition:
+            while not pool.idle and pool.busy >= pool.limit:
+                pool.condition.wait()
+            worker = pool.idle.pop() if pool.idle else None
+            pool.busy += 1
+        if worker is not None and worker.code_version != pool.spec.code_version():
+            worker.stop()  # the code changed on disk: a fresh environment picks it up
+            worker = None
+        return worker or _Worker(pool.spec)
+
+    def _release(self, logical_id: str, worker: _Worker | None) -> None:
+        pool = self._pools[logical_id]
+        with pool.condition:
+            pool.busy -= 1
+            if worker is not None and not worker.init_error:
+                if self._closed:
+                    worker.stop()
+                else:
+                    pool.idle.append(worker)
+            pool.condition.notify()
+
+    def close(self) -> None:
+        self._closed = True
+        self._async.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            with pool.condition:
+                workers, pool.idle = pool.idle, []
+            for worker in workers:
+                worker.stop()

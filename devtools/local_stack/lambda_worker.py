@@ -1,0 +1,89 @@
+"""One Lambda execution environment: a process that holds one function's environment and module.
+
+Lambda runs each function in its own environment, with its own variables and its own module-level
+caches (the handlers cache boto3 clients and settings). A process per function keeps that true
+locally, so concurrent requests to different functions never see each other's table names.
+The parent sends events over a pipe; the handler's own prints and logs go to the shared stdout,
+as they go to CloudWatch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+import uuid
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+class LocalContext:
+    """The Lambda context object, with the attributes Powertools and handlers read."""
+
+    def __init__(self, spec: dict[str, Any], request_id: str, deadline: float) -> None:
+        self.function_name = spec["function_name"]
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec["function_arn"]
+        self.memory_limit_in_mb = int(spec["memory_size"])
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"local/{os.getpid()}"
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _load_handler(spec: dict[str, Any]) -> Any:
+    module_name, _, function_name = spec["handler"].rpartition(".")
+    module = importlib.import_module(module_name)
+    return getattr(module, function_name)
+
+
+def _error(error: BaseException) -> dict[str, Any]:
+    return {
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_exception(error),
+    }
+
+
+def serve(connection: Connection, spec: dict[str, Any]) -> None:
+    """Entry point of the worker process: set up the environment, import, answer invocations."""
+    os.environ.clear()
+    os.environ.update(spec["environment"])
+    # Like /var/task and /opt/python: the function's code first, then its layers.
+    sys.path[:0] = [spec["code_dir"], *spec["layer_dirs"]]
+    try:
+        handler = _load_handler(spec)
+    except Exception as error:  # an init error: reported to every invocation, like Lambda does
+        module = spec["handler"].rpartition(".")[0]
+        init_error = {
+            "errorType": "Runtime.ImportModuleError",
+            "errorMessage": f"Unable to import module '{module}': {error}",
+            "stackTrace": traceback.format_exception(error),
+        }
+        connection.send(("init_error", init_error))
+        return
+    connection.send(("ready", None))
+    while True:
+        try:
+            message = connection.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        event, request_id, timeout = message
+        context = LocalContext(spec, request_id or str(uuid.uuid4()), time.monotonic() + timeout)
+        os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+        try:
+            # Through JSON both ways, as the Lambda service does: no Python objects leak across.
+            result = handler(json.loads(event), context)
+            connection.send(("result", json.dumps(result, default=str)))
+        except Exception as error:
+            connection.send(("error", _error(error)))
+        finally:
+            sys.stdout.flush()

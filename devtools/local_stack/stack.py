@@ -1,0 +1,212 @@
+"""The whole local stack, assembled from template.yaml: start it, describe it, stop it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devtools.local_stack.auth import CognitoTokenVerifier, CredentialStore, IdentityIssuer
+from devtools.local_stack.aws_front import AwsFront, BackgroundServer, MotoProxy
+from devtools.local_stack.aws_services import (
+    LocalResources,
+    Provisioner,
+    aws_client,
+    start_moto,
+    synthetic_resource,
+)
+from devtools.local_stack.cloudformation import Intrinsics, translated_template
+from devtools.local_stack.graphql_server import ApiDefinition, GraphQLServer
+from devtools.local_stack.lambda_runtime import LambdaRuntime, function_specs
+from devtools.local_stack.pollers import SqsPoller, sqs_mappings
+from devtools.local_stack.s3_front import S3Front
+from devtools.template import ROOT
+
+STATE_FILE = ROOT / ".local" / "stack.json"
+STACK_NAME = "ape-moments-local"
+DEMO_PASSWORD = "Local-Demo-Passw0rd"  # noqa: S105 - printed on purpose: a local demo account
+
+
+@dataclass
+class Options:
+    graphql_port: int = 4000
+    aws_port: int = 0  # 0: any free port
+    region: str = "us-east-1"
+    parameters: dict[str, str] = field(default_factory=dict)
+    state_file: Path | None = STATE_FILE
+    demo_users: bool = True
+    prewarm: bool = True
+    sqs_retry_delay_seconds: int | None = None
+
+
+@dataclass
+class DemoUser:
+    email: str
+    password: str
+    groups: list[str]
+
+
+class AwsLayer:
+    """moto behind the AWS front, with the template's resources: enough for `make invoke` alone."""
+
+    def __init__(self, options: Options, graphql_url: str = "") -> None:
+        self.options = options
+        self.template = translated_template()
+        self._moto, moto_url = start_moto()
+        self.credentials = CredentialStore()
+        self.proxy = MotoProxy(moto_url)
+        self.front = AwsFront(self.proxy, identity_issuer=None, s3_front=None)
+        self.server = BackgroundServer(self.front, options.aws_port).start()
+        self.endpoint = self.server.url
+        self.intrinsics = Intrinsics(
+            template=self.template,
+            region=options.region,
+            stack_name=STACK_NAME,
+            parameter_overrides=options.parameters,
+            synthetic=synthetic_resource(options.region, STACK_NAME, graphql_url),
+        )
+        # Created through the front, so URLs moto builds (queue URLs) name the front's address.
+        self.resources: LocalResources = Provisioner(self.intrinsics, self.endpoint, options.region).provision()
+        self.verifier = CognitoTokenVerifier(self.resources, options.region, self.endpoint)
+        self.front.identity_issuer = IdentityIssuer(self.resources, self.verifier, self.credentials)
+        self.functions = function_specs(self.intrinsics, options.region, self.endpoint)
+        self.runtime = LambdaRuntime(self.functions)
+        self.front.s3_front = S3Front(
+            self.proxy,
+            self.resources.buckets,
+            lookup=self.credentials.function_credentials,
+            notify=self.runtime.invoke_async,
+            region=options.region,
+        )
+
+    def client(self, service: str) -> Any:
+        return aws_client(service, self.endpoint, self.options.region)
+
+    def stop(self) -> None:
+        self.runtime.close()
+        self.server.stop()
+        self._moto.stop()
+
+
+class LocalStack:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self._graphql_app = _LateBoundApp()
+        self._graphql_server = BackgroundServer(self._graphql_app, options.graphql_port)
+        self.graphql_url = f"{self._graphql_server.url}/graphql"
+        self.aws = AwsLayer(options, graphql_url=self.graphql_url)
+        self.api = ApiDefinition.from_template(self.aws.intrinsics)
+        self.graphql = GraphQLServer(
+            self.api,
+            self.aws.runtime,
+            self.aws.resources,
+            self.aws.verifier,
+            self.aws.credentials,
+            options.region,
+            sign_in=self.sign_in,
+        )
+        self.pollers = [
+            SqsPoller(
+                mapping, self.aws.client("sqs"), self.aws.runtime, options.region, options.sqs_retry_delay_seconds
+            )
+            for mapping in sqs_mappings(self.aws.intrinsics, self.aws.resources)
+        ]
+        self.demo_users: list[DemoUser] = []
+
+    def start(self) -> LocalStack:
+        self._graphql_app.target = self.graphql
+        self._graphql_server.start()
+        for poller in self.pollers:
+            poller.start()
+        if self.options.demo_users:
+            self.demo_users = self._create_demo_users()
+        if self.options.prewarm:
+            self.aws.runtime.prewarm()
+        if self.options.state_file is not None:
+            self._write_state(self.options.state_file)
+        return self
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self._graphql_server.stop()
+        self.aws.stop()
+        if self.options.state_file is not None and self.options.state_file.exists():
+            state = json.loads(self.options.state_file.read_text())
+            if state.get("pid") == os.getpid():
+                self.options.state_file.unlink()
+
+    # ---- what clients need ---------------------------------------------------------------------
+
+    @property
+    def user_pool_id(self) -> str:
+        return next(iter(self.aws.resources.user_pools.values())).pool_id
+
+    @property
+    def user_pool_client_id(self) -> str:
+        return next(iter(self.aws.resources.user_pools.values())).client_ids[0]
+
+    def describe(self) -> dict[str, Any]:
+        outputs = {
+            name: self.aws.intrinsics.resolve(output["Value"])
+            for name, output in self.aws.template.get("Outputs", {}).items()
+        }
+        return {
+            "graphqlUrl": self.graphql_url,
+            "graphiqlUrl": self._graphql_server.url + "/",
+            "awsEndpoint": self.aws.endpoint,
+            "region": self.options.region,
+            "userPoolId": self.user_pool_id,
+            "userPoolClientId": self.user_pool_client_id,
+            "identityPoolId": next(iter(self.aws.resources.identity_pools)),
+            "bucketName": next(iter(self.aws.resources.buckets)),
+            "tables": self.aws.resources.tables,
+            "queues": {queue.logical_id: queue.url for queue in self.aws.resources.queues.values()},
+            "outputs": outputs,
+            "demoUsers": [user.__dict__ for user in self.demo_users],
+            "pid": os.getpid(),
+        }
+
+    def _write_state(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.describe(), indent=2))
+        temporary.replace(path)
+
+    def sign_in(self, username: str, password: str) -> str:
+        response = self.aws.client("cognito-idp").initiate_auth(
+            ClientId=self.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+        return str(response["AuthenticationResult"]["IdToken"])
+
+    def _create_demo_users(self) -> list[DemoUser]:
+        cognito = self.aws.client("cognito-idp")
+        groups = [group["GroupName"] for group in cognito.list_groups(UserPoolId=self.user_pool_id)["Groups"]]
+        users = [DemoUser("customer@example.com", DEMO_PASSWORD, [])]
+        users += [DemoUser(f"{group}@example.com", DEMO_PASSWORD, [group]) for group in groups]
+        for user in users:
+            cognito.admin_create_user(
+                UserPoolId=self.user_pool_id,
+                Username=user.email,
+                UserAttributes=[{"Name": "email", "Value": user.email}, {"Name": "email_verified", "Value": "true"}],
+                MessageAction="SUPPRESS",
+            )
+            cognito.admin_set_user_password(
+                UserPoolId=self.user_pool_id, Username=user.email, Password=user.password, Permanent=True
+            )
+            for group in user.groups:
+                cognito.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=user.email, GroupName=group)
+        return users
+
+
+class _LateBoundApp:
+    """The GraphQL port is bound first (its URL goes into the template's GraphQLUrl); the app follows."""
+
+    target: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.target(environ, start_response)

@@ -1,0 +1,225 @@
+"""A local stack for the end-to-end tests: started once per session on free ports, in a subprocess.
+
+The tests talk to it only over HTTP, as a frontend would: Cognito sign-up and sign-in, the
+identity pool for guests, GraphQL with an id token or SigV4, presigned PUTs to S3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 30
+PASSWORD = "E2e-Passw0rd-long"
+
+
+@dataclass
+class Stack:
+    """What `.local/stack.json` describes, for the stack this session started."""
+
+    graphql_url: str
+    aws_endpoint: str
+    region: str
+    user_pool_id: str
+    client_id: str
+    identity_pool_id: str
+    bucket: str
+    description: dict[str, Any]
+    log: Path
+
+    def client(self, service: str) -> Any:
+        # Any credentials do for moto's own APIs; the local stack checks only what AWS would.
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.aws_endpoint,
+            region_name=self.region,
+            aws_access_key_id="e2e",
+            aws_secret_access_key="e2e",
+        )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    folder = tmp_path_factory.mktemp("local-stack")
+    state_file, log = folder / "stack.json", folder / "stack.log"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "devtools.local_stack",
+                "--port=0",
+                "--aws-port=0",
+                f"--state-file={state_file}",
+                "--sqs-retry-delay=1",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not state_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the local stack did not start:\n{log.read_text()[-4000:]}")
+            time.sleep(0.05)
+        description = json.loads(state_file.read_text())
+        yield Stack(
+            graphql_url=description["graphqlUrl"],
+            aws_endpoint=description["awsEndpoint"],
+            region=description["region"],
+            user_pool_id=description["userPoolId"],
+            client_id=description["userPoolClientId"],
+            identity_pool_id=description["identityPoolId"],
+            bucket=description["bucketName"],
+            description=description,
+            log=log,
+        )
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ---- callers ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class GraphQLResponse:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> Any:
+        assert self.status == 200, self.body
+        assert "errors" not in self.body, self.body["errors"]
+        return self.body["data"]
+
+    @property
+    def error_types(self) -> list[str | None]:
+        return [error.get("errorType") for error in self.body.get("errors", [])]
+
+
+@dataclass
+class Caller:
+    """Someone calling the API: a signed-in user (id token) or a guest (SigV4)."""
+
+    stack: Stack
+    sign: Callable[[requests.PreparedRequest], None]
+    owner_id: str
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> GraphQLResponse:
+        request = requests.Request(
+            "POST",
+            self.stack.graphql_url,
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            headers={"Content-Type": "application/json"},
+        ).prepare()
+        self.sign(request)
+        response = requests.Session().send(request, timeout=30)
+        return GraphQLResponse(response.status_code, response.json())
+
+
+def sign_up(stack: Stack, *, admin: bool = False) -> tuple[str, str]:
+    """A new user of the pool, confirmed and signed in: (sub, id token)."""
+    cognito = stack.client("cognito-idp")
+    email = f"e2e-{uuid.uuid4().hex[:10]}@example.com"
+    sub = cognito.sign_up(
+        ClientId=stack.client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )["UserSub"]
+    cognito.admin_confirm_sign_up(UserPoolId=stack.user_pool_id, Username=email)
+    if admin:
+        cognito.admin_add_user_to_group(UserPoolId=stack.user_pool_id, Username=email, GroupName="admins")
+    tokens = cognito.initiate_auth(
+        ClientId=stack.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    return sub, tokens["IdToken"]
+
+
+def user(stack: Stack, *, admin: bool = False) -> Caller:
+    sub, token = sign_up(stack, admin=admin)
+
+    def sign(request: requests.PreparedRequest) -> None:
+        request.headers["Authorization"] = token  # raw, as AppSync expects (no "Bearer")
+
+    return Caller(stack, sign, sub)
+
+
+def sigv4_signer(stack: Stack, credentials: Credentials) -> Callable[[requests.PreparedRequest], None]:
+    def sign(request: requests.PreparedRequest) -> None:
+        aws_request = AWSRequest(
+            method=request.method, url=request.url, data=request.body, headers=dict(request.headers)
+        )
+        SigV4Auth(credentials, "appsync", stack.region).add_auth(aws_request)
+        request.headers.update(dict(aws_request.headers))
+
+    return sign
+
+
+def guest_credentials(stack: Stack) -> tuple[str, Credentials]:
+    """An identity-pool guest: (cognitoIdentityId, its temporary credentials)."""
+    identity = stack.client("cognito-identity")
+    identity_id = identity.get_id(IdentityPoolId=stack.identity_pool_id)["IdentityId"]
+    issued = identity.get_credentials_for_identity(IdentityId=identity_id)["Credentials"]
+    return identity_id, Credentials(issued["AccessKeyId"], issued["SecretKey"], issued["SessionToken"])
+
+
+def guest(stack: Stack) -> Caller:
+    identity_id, credentials = guest_credentials(stack)
+    return Caller(stack, sigv4_signer(stack, credentials), identity_id)
+
+
+def eventually(check: Callable[[], Any], *, timeout: float = 15, interval: float = 0.2) -> Any:
+    """Poll until ``check`` returns something truthy (asynchronous processing), bounded in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+# Named apart from tests/conftest.py's identity fixtures (customer, admin, guest), which are
+# AppSync identity blocks for unit tests; these are real callers over HTTP.
+
+
+@pytest.fixture
+def customer_caller(stack: Stack) -> Caller:
+    return user(stack)
+
+
+@pytest.fixture
+def admin_caller(stack: Stack) -> Caller:
+    return user(stack, admin=True)
+
+
+@pytest.fixture
+def guest_caller(stack: Stack) -> Caller:
+    return guest(stack)

@@ -1,0 +1,106 @@
+"""Orders end to end: customers with id tokens, guests with SigV4, admins, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import Caller, Stack, eventually
+
+pytestmark = pytest.mark.e2e
+
+ORDER_FIELDS = "orderId customerId status totalPrice currency items { sku quantity unitPrice lineTotal } expiresAt"
+CREATE_ORDER = f"""
+mutation Create($items: [OrderItemInput!]!, $currency: String!) {{
+  createOrder(items: $items, currency: $currency) {{ {ORDER_FIELDS} createdAt updatedAt }}
+}}"""
+PROCESS_ORDER = "mutation Process($id: ID!) { processOrder(orderId: $id) { orderId status } }"
+GET_ORDER = "query Get($id: ID!) { getOrder(orderId: $id) { orderId status errorMessage expiresAt } }"
+
+
+def _order_flow(caller: Caller) -> str:
+    created = caller.graphql(
+        CREATE_ORDER,
+        {"items": [{"sku": "PRINT_4X6", "quantity": 4}, {"sku": "PHOTO_ALBUM", "quantity": 1}], "currency": "EUR"},
+    ).data["createOrder"]
+    assert created["customerId"] == caller.owner_id
+    assert created["status"] == "PENDING"
+    assert created["totalPrice"] == 24.30  # 4 x 0.45 + 22.50
+    assert created["expiresAt"] > 0
+    assert created["createdAt"].endswith("Z")
+
+    processing = caller.graphql(PROCESS_ORDER, {"id": created["orderId"]}).data["processOrder"]
+    assert processing["status"] == "PROCESSING"
+
+    # The worker is fed by the local queue: the order completes asynchronously.
+    def completed() -> dict | None:
+        order = caller.graphql(GET_ORDER, {"id": created["orderId"]}).data["getOrder"]
+        return order if order["status"] == "COMPLETED" else None
+
+    order = eventually(completed)
+    assert order, "the order never reached COMPLETED"
+    assert order["expiresAt"] is None  # an order that leaves PENDING loses its TTL
+    return created["orderId"]
+
+
+def test_a_customer_orders_and_the_worker_completes_the_order(customer_caller: Caller) -> None:
+    _order_flow(customer_caller)
+
+
+def test_a_guest_signing_with_sigv4_orders_as_their_identity(guest_caller: Caller) -> None:
+    assert guest_caller.owner_id.startswith("us-east-1:")
+    _order_flow(guest_caller)
+
+
+def test_a_declined_payment_ends_failed_with_the_reason(customer_caller: Caller) -> None:
+    created = customer_caller.graphql(
+        CREATE_ORDER, {"items": [{"sku": "PHOTO_ALBUM", "quantity": 50}], "currency": "USD"}
+    ).data["createOrder"]
+    customer_caller.graphql(PROCESS_ORDER, {"id": created["orderId"]})
+
+    def failed() -> dict | None:
+        order = customer_caller.graphql(GET_ORDER, {"id": created["orderId"]}).data["getOrder"]
+        return order if order["status"] == "FAILED" else None
+
+    order = eventually(failed)
+    assert order, "the order never reached FAILED"
+    assert order["errorMessage"] == "payment declined: amount exceeds limit"
+
+
+def test_two_guests_get_their_own_identities_and_cannot_see_each_other(stack: Stack, guest_caller: Caller) -> None:
+    from tests.e2e.conftest import guest
+
+    other = guest(stack)
+    assert other.owner_id != guest_caller.owner_id
+    order_id = guest_caller.graphql(
+        CREATE_ORDER, {"items": [{"sku": "PRINT_5X7", "quantity": 1}], "currency": "GBP"}
+    ).data["createOrder"]["orderId"]
+    assert other.graphql(GET_ORDER, {"id": order_id}).data["getOrder"] is None
+    assert guest_caller.graphql(GET_ORDER, {"id": order_id}).data["getOrder"]["orderId"] == order_id
+
+
+def test_an_admin_lists_orders_by_status(customer_caller: Caller, admin_caller: Caller) -> None:
+    order_id = customer_caller.graphql(
+        CREATE_ORDER, {"items": [{"sku": "DIGITAL_DOWNLOAD", "quantity": 3}], "currency": "USD"}
+    ).data["createOrder"]["orderId"]
+    listed = admin_caller.graphql(
+        "query { listOrders(status: PENDING, limit: 100) { items { orderId status customerId } nextToken } }"
+    ).data["listOrders"]
+    assert order_id in [order["orderId"] for order in listed["items"]]
+    assert {order["status"] for order in listed["items"]} == {"PENDING"}
+
+
+def test_a_customer_may_not_list_by_status_for_someone_else(customer_caller: Caller) -> None:
+    response = customer_caller.graphql('query { listOrders(customerId: "someone-else") { items { orderId } } }')
+    assert response.status == 200
+    assert response.body["data"] is None  # OrderConnection! is non-null: the error nulls the parent
+    error = response.body["errors"][0]
+    assert error["errorType"] == "Forbidden"
+    assert error["path"] == ["listOrders"]
+    assert set(error) == {"path", "data", "errorType", "errorInfo", "locations", "message"}
+    assert error["locations"][0]["line"] == 1
+
+
+def test_a_handler_error_keeps_its_type_and_message(customer_caller: Caller) -> None:
+    response = customer_caller.graphql(CREATE_ORDER, {"items": [{"sku": "NOPE", "quantity": 1}], "currency": "USD"})
+    assert response.error_types == ["ValidationError"]
+    assert "sku" in response.body["errors"][0]["message"]
