@@ -67,7 +67,7 @@ def run(
     *,
     only: list[str] | None = None,
     cold_runs: int = 5,
-    warm_runs: int = 300,
+    warm_runs: int = 200,
     importtime: bool = True,
     measure_sizes: bool = True,
     measure_throughput: bool = True,
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__)
     parser.add_argument("--only", action="append", metavar="LOGICAL_ID", help="measure only this function")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start processes per function and mode")
-    parser.add_argument("--warm-runs", type=int, default=300, help="in-process invocations per operation")
+    parser.add_argument("--warm-runs", type=int, default=200, help="in-process invocations per operation")
     parser.add_argument("--no-importtime", action="store_true", help="skip the -X importtime breakdown")
     parser.add_argument("--no-throughput", action="store_true", help="skip the local stack throughput")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/PERFORMANCE.md alone")

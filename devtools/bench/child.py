@@ -83,8 +83,18 @@ def replay(clients: dict[str, Any], calls: list[Call]) -> None:
                 raise
 
 
+def _result(start: float, start_cpu: float, imported: float, error: str | None) -> dict[str, Any]:
+    done, done_cpu = time.perf_counter(), time.process_time()
+    return {
+        "import_ms": (imported - start) * 1e3,
+        "total_ms": (done - start) * 1e3,
+        "cpu_ms": (done_cpu - start_cpu) * 1e3,
+        "error": error,
+    }
+
+
 def run_handler(spec: dict[str, Any]) -> dict[str, Any]:
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     sys.path[:0] = [spec["code_dir"], spec["layer_dir"]]
     module_spec = importlib.util.spec_from_file_location(spec["unique_name"], spec["module_file"])
     assert module_spec is not None
@@ -99,12 +109,11 @@ def run_handler(spec: dict[str, Any]) -> dict[str, Any]:
         handler(spec["event"], Context(spec["function"]))
     except Exception as exc:  # reported, not raised: the parent decides
         error = f"{type(exc).__name__}: {exc}"
-    done = time.perf_counter()
-    return {"import_ms": (imported - start) * 1e3, "total_ms": (done - start) * 1e3, "error": error}
+    return _result(start, start_cpu, imported, error)
 
 
 def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     import boto3  # noqa: F401 - timed: the floor's import
 
     calls = prepare_calls(spec["calls"])
@@ -115,8 +124,7 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
         replay(clients, calls)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-    done = time.perf_counter()
-    return {"import_ms": (imported - start) * 1e3, "total_ms": (done - start) * 1e3, "error": error}
+    return _result(start, start_cpu, imported, error)
 
 
 def main() -> None:

@@ -4,7 +4,10 @@ One ThreadedMotoServer runs in this process on 127.0.0.1 (a free port); children
 through ``AWS_ENDPOINT_URL``, exactly as deployed code reaches DynamoDB. Each child gets its
 function's own environment from the template. What is timed inside the child is import +
 first invocation (handler mode) or import boto3 + create the same clients + the same calls
-(floor mode); interpreter start-up is the same for both and is left out. Handler and floor
+(floor mode); interpreter start-up is the same for both and is left out. Wall time and the
+child's CPU time are both taken: the ratio is of CPU time, because other work on a shared
+machine stretches wall time unevenly (the moto server's work is in this process, the same for
+both, and not in the child's CPU time). Handler and floor
 runs alternate, each from the restored state; one discarded pair first writes the bytecode
 caches (the deployed layer ships its source, so Lambda compiles ``ape_moments`` on every cold
 start: a few ms more there, for the handler only).
@@ -20,7 +23,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,22 +50,32 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
 @dataclass
 class ColdResult:
-    handler_ms: list[float]
-    floor_ms: list[float]
-    handler_import_ms: list[float]
-    errors: list[str]
+    handler_ms: list[float] = field(default_factory=list)
+    floor_ms: list[float] = field(default_factory=list)
+    handler_cpu_ms: list[float] = field(default_factory=list)
+    floor_cpu_ms: list[float] = field(default_factory=list)
+    handler_import_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def stats(self) -> dict[str, Any]:
-        handler = statistics.median(self.handler_ms) if self.handler_ms else None
-        floor = statistics.median(self.floor_ms) if self.floor_ms else None
+        """Medians; the ratio is of CPU time, which other load on the machine hardly moves."""
+        handler, floor = _median(self.handler_ms), _median(self.floor_ms)
+        handler_cpu, floor_cpu = _median(self.handler_cpu_ms), _median(self.floor_cpu_ms)
         return {
             "runs": len(self.handler_ms),
             "handler_ms": handler,
-            "handler_import_ms": statistics.median(self.handler_import_ms) if self.handler_import_ms else None,
+            "handler_import_ms": _median(self.handler_import_ms),
             "floor_ms": floor,
-            "ratio": handler / floor if handler and floor else None,
+            "handler_cpu_ms": handler_cpu,
+            "floor_cpu_ms": floor_cpu,
+            "ratio": handler_cpu / floor_cpu if handler_cpu and floor_cpu else None,
+            "wall_ratio": handler / floor if handler and floor else None,
             "errors": self.errors,
         }
 
@@ -107,7 +120,7 @@ def _run_child(spec: dict[str, Any], env: dict[str, str], workdir: Path, *, impo
 
 def measure(harness: Harness, prepared: Prepared, *, runs: int) -> ColdResult:
     env = harness.child_environment(prepared.spec)
-    result = ColdResult([], [], [], [])
+    result = ColdResult()
     handler_spec = _child_spec(harness, prepared, "handler")
     floor_spec = _child_spec(harness, prepared, "floor")
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
@@ -124,8 +137,10 @@ def measure(harness: Harness, prepared: Prepared, *, runs: int) -> ColdResult:
                     result.errors.append(f"{mode}: {outcome['error']}")
             if run and not handler.get("error") and not floor.get("error"):
                 result.handler_ms.append(handler["total_ms"])
+                result.handler_cpu_ms.append(handler["cpu_ms"])
                 result.handler_import_ms.append(handler["import_ms"])
                 result.floor_ms.append(floor["total_ms"])
+                result.floor_cpu_ms.append(floor["cpu_ms"])
         harness.restore(prepared)
     return result
 

@@ -87,11 +87,12 @@ def rows(results: dict[str, Any]) -> list[list[str]]:  # noqa: PLR0912 - one sec
                 [
                     "1 cold start",
                     subject,
-                    f"{_ms(cold['handler_ms'])} (import {_ms(cold['handler_import_ms'])})",
-                    _ms(cold["floor_ms"]),
+                    f"{_ms(cold['handler_ms'])} (import {_ms(cold['handler_import_ms'])}); "
+                    f"CPU {_ms(cold['handler_cpu_ms'])}",
+                    f"{_ms(cold['floor_ms'])}; CPU {_ms(cold['floor_cpu_ms'])}",
                     _ratio(cold["ratio"]),
                     _verdict(cold["ratio"], COLD_TARGET),
-                    f"median of {cold['runs']} processes",
+                    f"CPU ratio; wall {_ratio(cold['wall_ratio'])}; median of {cold['runs']} processes",
                 ]
             )
     for entry in functions.values():
@@ -102,7 +103,10 @@ def rows(results: dict[str, Any]) -> list[list[str]]:  # noqa: PLR0912 - one sec
         if warm is None:
             table.append(["2 warm", subject, "failed", "", "", "", entry.get("error", "")[:200]])
             continue
-        note = f"+{warm['overhead_ms']:.2f} ms a request; {warm['runs']} runs"
+        note = (
+            f"CPU ratio ({_ms(warm['handler_cpu_p50'])} vs {_ms(warm['floor_cpu_p50'])}: "
+            f"+{warm['overhead_ms']:.2f} ms a request); wall {_ratio(warm['wall_ratio'])}; {warm['runs']} runs"
+        )
         if warm["errors"]:
             note += f"; {warm['errors']} errors: {warm['first_error']}"
         table.append(
