@@ -10,11 +10,14 @@ import time
 STARTED = time.perf_counter()  # before the heavy imports: they are part of the start-up
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from devtools.local_stack.stack import STATE_FILE, LocalStack, Options  # noqa: E402
+
+STOP_TIMEOUT_SECONDS = 10
 
 
 def _options() -> Options:
@@ -69,7 +72,12 @@ def main() -> None:
         signal.signal(signal_number, lambda *_: stopping.set())
     stopping.wait()
     print("Stopping the local stack...", flush=True)
+    # A bounded stop: should a server thread hang, the process still ends.
+    watchdog = threading.Timer(STOP_TIMEOUT_SECONDS, lambda: os._exit(1))
+    watchdog.daemon = True
+    watchdog.start()
     stack.stop()
+    watchdog.cancel()
     print("Stopped.", flush=True)
 
 

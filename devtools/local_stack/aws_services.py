@@ -310,10 +310,10 @@ def _register_notifications(provisioner: Provisioner, bucket: Bucket, configurat
         )
 
 
-def _create_bucket_policy(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> None:
-    provisioner.client("s3").put_bucket_policy(
-        Bucket=properties["Bucket"], Policy=json.dumps(properties["PolicyDocument"])
-    )
+def _record_bucket_policy(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> None:
+    """Not given to moto: it evaluates bucket policies on presigned requests, and the template's
+    TLS-only statement (``aws:SecureTransport`` false -> Deny) refuses everything on local plain
+    HTTP. The S3 front enforces what a frontend meets instead (signature, expiry, headers, CORS)."""
 
 
 _QUEUE_ATTRIBUTES = {
@@ -458,7 +458,7 @@ def _attach_identity_pool_roles(provisioner: Provisioner, logical_id: str, prope
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": _create_table,
     "AWS::S3::Bucket": _create_bucket,
-    "AWS::S3::BucketPolicy": _create_bucket_policy,
+    "AWS::S3::BucketPolicy": _record_bucket_policy,
     "AWS::SQS::Queue": _create_queue,
     "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::Cognito::UserPool": _create_user_pool,

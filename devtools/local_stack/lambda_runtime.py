@@ -60,6 +60,24 @@ class FunctionSpec:
             "memory_size": self.memory_size,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        return {**self.worker_spec(), "timeout": self.timeout, "reserved_concurrency": self.reserved_concurrency}
+
+    @classmethod
+    def from_json(cls, logical_id: str, data: dict[str, Any]) -> FunctionSpec:
+        return cls(
+            logical_id=logical_id,
+            function_name=data["function_name"],
+            function_arn=data["function_arn"],
+            handler=data["handler"],
+            code_dir=Path(data["code_dir"]),
+            layer_dirs=[Path(path) for path in data["layer_dirs"]],
+            environment=data["environment"],
+            timeout=data["timeout"],
+            memory_size=data["memory_size"],
+            reserved_concurrency=data.get("reserved_concurrency"),
+        )
+
     def code_version(self) -> float:
         """The newest modification time of the code and layers: a change retires warm workers."""
         newest = 0.0

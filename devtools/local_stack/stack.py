@@ -166,6 +166,8 @@ class LocalStack:
             "queues": {queue.logical_id: queue.url for queue in self.aws.resources.queues.values()},
             "outputs": outputs,
             "demoUsers": [user.__dict__ for user in self.demo_users],
+            # Resolved function configuration: `make invoke` runs a function against this stack.
+            "functions": {logical_id: spec.to_json() for logical_id, spec in self.aws.functions.items()},
             "pid": os.getpid(),
         }
 
