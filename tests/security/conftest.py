@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.e2e.conftest import stack
 from tests.security.figures import summary_lines
+
+# The local stack fixture of the end-to-end tests (a subprocess on free 127.0.0.1 ports), reused
+# by the matrix, hostile-input and load tests; nothing here builds a stack of its own.
+__all__ = ["stack"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:

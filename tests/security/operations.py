@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from graphql import parse
+from graphql import parse, print_ast
 from graphql.language import FieldDefinitionNode, ListTypeNode, NonNullTypeNode, ObjectTypeDefinitionNode, TypeNode
 
 from devtools import template
@@ -22,6 +22,7 @@ class Argument:
     type_name: str  # the named type inside any list / non-null wrappers
     required: bool
     is_list: bool
+    graphql_type: str  # as written in the schema, e.g. "[OrderItemInput!]!"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Operation:
     field: str
     arguments: tuple[Argument, ...]
     returns_nullable: bool
+    returns: str  # the named return type
 
     @property
     def is_mutation(self) -> bool:
@@ -50,8 +52,11 @@ def _operation(type_name: str, field: FieldDefinitionNode) -> Operation:
     arguments = []
     for argument in field.arguments or ():
         named, required, is_list = _unwrap(argument.type)
-        arguments.append(Argument(argument.name.value, named, required, is_list))
-    return Operation(type_name, field.name.value, tuple(arguments), not isinstance(field.type, NonNullTypeNode))
+        arguments.append(Argument(argument.name.value, named, required, is_list, print_ast(argument.type)))
+    returns = _unwrap(field.type)[0]
+    return Operation(
+        type_name, field.name.value, tuple(arguments), not isinstance(field.type, NonNullTypeNode), returns
+    )
 
 
 @functools.cache
@@ -85,3 +90,32 @@ def resolver_functions() -> dict[str, tuple[str, str]]:
         code_uri = str(resources[function]["Properties"]["CodeUri"])
         found[props["FieldName"]] = (code_uri.strip("/").removeprefix("src/"), props["TypeName"])
     return found
+
+
+@functools.cache
+def input_fields() -> dict[str, tuple[Argument, ...]]:
+    """Every input type's fields (CreateAlbumInput -> name, description, ...)."""
+    from graphql.language import InputObjectTypeDefinitionNode
+
+    document = parse(template.SCHEMA.read_text())
+    found = {}
+    for definition in document.definitions:
+        if isinstance(definition, InputObjectTypeDefinitionNode):
+            fields = []
+            for f in definition.fields or ():
+                named, required, is_list = _unwrap(f.type)
+                fields.append(Argument(f.name.value, named, required, is_list, print_ast(f.type)))
+            found[definition.name.value] = tuple(fields)
+    return found
+
+
+@functools.cache
+def enum_values() -> dict[str, tuple[str, ...]]:
+    from graphql.language import EnumTypeDefinitionNode
+
+    document = parse(template.SCHEMA.read_text())
+    return {
+        d.name.value: tuple(v.name.value for v in d.values or ())
+        for d in document.definitions
+        if isinstance(d, EnumTypeDefinitionNode)
+    }

@@ -1,0 +1,212 @@
+"""Authorization matrix (issue 5, item 1): every operation x every caller kind, over HTTP.
+
+The rows are generated from graphql/schema.graphql (Query and Mutation fields, parsed with
+graphql-core): a new operation without its entry in ``KIND`` fails its rows. Each row runs
+against the local stack as a frontend would (Cognito id token, identity-pool SigV4, nothing)
+and asserts SPEC section 1's answer:
+
+| caller | acts on | get | list (customerId of the owner) | create | change / delete / presign |
+| --- | --- | --- | --- | --- | --- |
+| owner customer | own object | object | own items | own | object |
+| other customer | owner's object | null | Forbidden | Forbidden (customerId: owner) / own | NotFound |
+| guest | own object | object | own items | own | object |
+| other guest | guest's object | null | Forbidden | Forbidden (customerId: guest) / own | NotFound |
+| admin | owner's object | object | owner's items | for the owner | object |
+| no credentials | - | 401 | 401 | 401 | 401 |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Caller, Stack, guest, user
+from tests.security.figures import FIGURES
+from tests.security.http_api import Answer, call
+from tests.security.operations import OPERATIONS, Operation, by_name
+
+pytestmark = pytest.mark.e2e
+
+CALLER_KINDS = ("owner", "other_customer", "guest", "other_guest", "admin", "none")
+
+# What kind of operation each field is: decides the expected answer per caller kind.
+KIND = {
+    "getOrder": "get",
+    "getAlbum": "get",
+    "getCollage": "get",
+    "listOrders": "list",
+    "listAlbums": "list",
+    "listCollages": "list",
+    "createOrder": "create_for",  # takes a customerId
+    "createAlbum": "create_own",  # the owner is always the caller
+    "createCollage": "create_own",
+    "updateOrderStatus": "change",
+    "processOrder": "change",
+    "updateAlbum": "change",
+    "deleteAlbum": "change",
+    "updateCollage": "change",
+    "deleteCollage": "change",
+    "presignAlbumUpload": "change",
+    "presignCollageUpload": "change",
+}
+
+# The object each operation acts on, created by its owner before the row runs.
+TARGET = {
+    "Order": ("createOrder", {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "EUR"}, "orderId"),
+    "Album": ("createAlbum", {"input": {"name": "Matrix"}}, "albumId"),
+    "Collage": ("createCollage", {"input": {"name": "Matrix", "template": "SINGLE"}}, "collageId"),
+}
+TARGET_OF = {
+    "getOrder": "Order",
+    "listOrders": "Order",
+    "updateOrderStatus": "Order",
+    "processOrder": "Order",
+    "getAlbum": "Album",
+    "listAlbums": "Album",
+    "updateAlbum": "Album",
+    "deleteAlbum": "Album",
+    "presignAlbumUpload": "Album",
+    "getCollage": "Collage",
+    "listCollages": "Collage",
+    "updateCollage": "Collage",
+    "deleteCollage": "Collage",
+    "presignCollageUpload": "Collage",
+}
+
+Arguments = Callable[[str, str], dict[str, Any]]  # (target id, target owner id) -> variables
+ARGUMENTS: dict[str, Arguments] = {
+    "getOrder": lambda oid, owner: {"orderId": oid},
+    "getAlbum": lambda aid, owner: {"albumId": aid},
+    "getCollage": lambda cid, owner: {"collageId": cid},
+    "listOrders": lambda oid, owner: {"customerId": owner, "limit": 100},
+    "listAlbums": lambda aid, owner: {"customerId": owner, "limit": 100},
+    "listCollages": lambda cid, owner: {"customerId": owner, "limit": 100},
+    "createOrder": lambda _, owner: {
+        "items": [{"sku": "DIGITAL_DOWNLOAD", "quantity": 3}],
+        "currency": "GBP",
+        "customerId": owner,
+    },
+    "createAlbum": lambda _, owner: {"input": {"name": "Mine"}},
+    "createCollage": lambda _, owner: {"input": {"name": "Mine", "template": "STRIP_1X4"}},
+    "updateOrderStatus": lambda oid, owner: {"orderId": oid, "status": "FAILED", "errorMessage": "cancelled"},
+    "processOrder": lambda oid, owner: {"orderId": oid},
+    "updateAlbum": lambda aid, owner: {"input": {"albumId": aid, "name": "Renamed"}},
+    "deleteAlbum": lambda aid, owner: {"input": {"albumId": aid}},
+    "updateCollage": lambda cid, owner: {"input": {"collageId": cid, "name": "Renamed"}},
+    "deleteCollage": lambda cid, owner: {"input": {"collageId": cid}},
+    "presignAlbumUpload": lambda aid, owner: {
+        "albumId": aid,
+        "fileName": "me.jpg",
+        "contentType": "image/jpeg",
+        "fileSize": 1000,
+    },
+    "presignCollageUpload": lambda cid, owner: {
+        "collageId": cid,
+        "fileName": "me.png",
+        "contentType": "image/png",
+        "fileSize": 1000,
+    },
+}
+
+
+def expected(kind: str, caller_kind: str) -> str:
+    """SPEC section 1's answer: result, own (result owned by the caller), null, NotFound, Forbidden, 401."""
+    if caller_kind == "none":
+        return "401"
+    outsider = caller_kind in ("other_customer", "other_guest")
+    return {
+        "get": "null" if outsider else "result",
+        "list": "Forbidden" if outsider else "result",
+        "create_for": "Forbidden" if outsider else "result",
+        "create_own": "own",
+        "change": "NotFound" if outsider else "result",
+    }[kind]
+
+
+@dataclass
+class Callers:
+    owner: Caller
+    other_customer: Caller
+    guest: Caller
+    other_guest: Caller
+    admin: Caller
+
+
+@pytest.fixture(scope="module")
+def callers(stack: Stack) -> Callers:
+    return Callers(user(stack), user(stack), guest(stack), guest(stack), user(stack, admin=True))
+
+
+def _acting(callers: Callers, caller_kind: str) -> tuple[Caller | None, Caller]:
+    """(who calls, who owns the object the call is about)."""
+    owner = callers.guest if caller_kind in ("guest", "other_guest") else callers.owner
+    actor = None if caller_kind == "none" else getattr(callers, caller_kind)
+    return actor, owner
+
+
+def _target(stack: Stack, owner: Caller, field: str) -> str:
+    if field not in TARGET_OF:
+        return ""
+    create, variables, id_field = TARGET[TARGET_OF[field]]
+    answer = call(stack, owner, by_name(create), variables)
+    assert answer.status == 200, answer.text
+    return str(answer.data(create)[id_field])
+
+
+ROWS = [(operation.field, caller_kind) for operation in OPERATIONS for caller_kind in CALLER_KINDS]
+
+
+def test_every_operation_has_its_rows() -> None:
+    """A schema field without a KIND (and its arguments) would have no rows: fail, never skip."""
+    missing = [o.field for o in OPERATIONS if o.field not in KIND or o.field not in ARGUMENTS]
+    assert missing == []
+    FIGURES.add("matrix.operations", len(OPERATIONS))
+    FIGURES.add("matrix.callers", len(CALLER_KINDS))
+    FIGURES.note("matrix.transport", ", over HTTP")
+
+
+@pytest.mark.parametrize(("field", "caller_kind"), ROWS, ids=[f"{f}-{c}" for f, c in ROWS])
+def test_authorization_row(field: str, caller_kind: str, stack: Stack, callers: Callers) -> None:
+    FIGURES.add("matrix.rows")
+    operation: Operation = by_name(field)
+    actor, owner = _acting(callers, caller_kind)
+    target = _target(stack, owner, field)
+    answer: Answer = call(stack, actor, operation, ARGUMENTS[field](target, owner.owner_id))
+    want = expected(KIND[field], caller_kind)
+    _assert_answer(answer, want, field, target, owner, actor)
+    FIGURES.add("matrix.held")
+
+
+def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Caller, actor: Caller | None) -> None:
+    if want == "401":
+        assert answer.status == 401, answer.text
+        assert answer.error_types == ["UnauthorizedException"]
+        assert "data" not in answer.body or not answer.body["data"]
+        return
+    assert answer.status == 200, answer.text
+    if want in ("NotFound", "Forbidden"):
+        assert answer.error_types == [want], answer.text
+        assert answer.data(field) is None
+        return
+    assert answer.error_types == [], answer.text
+    value = answer.data(field)
+    if want == "null":
+        assert value is None
+        return
+    assert value is not None
+    assert actor is not None
+    if want == "own":
+        assert value["customerId"] == actor.owner_id
+    elif "items" in value:
+        ids = {next(v for k, v in item.items() if k.endswith("Id") and k != "customerId") for item in value["items"]}
+        assert target in ids
+        assert {item["customerId"] for item in value["items"]} == {owner.owner_id}
+    elif "s3Key" in value:
+        assert f"/{target}/" in value["s3Key"]
+    else:
+        assert value["customerId"] == owner.owner_id
+        if target:
+            assert target in value.values()
