@@ -164,16 +164,37 @@ GROUPS = {
 }
 
 
+def _group(name: str) -> str | None:
+    top = name.split(".", maxsplit=1)[0]
+    if top.startswith("bench_"):
+        return "handler module"
+    return GROUPS.get(top)
+
+
 def parse_importtime(stderr: str) -> dict[str, float]:
-    """Self time of every imported module, summed by group (ms); no double counting."""
-    totals: dict[str, float] = {}
+    """Import time by the package that caused it (ms); each module's self time counted once.
+
+    A standard-library module is charged to the nearest importer that belongs to a group (the
+    ``asyncio`` Powertools' AppSync resolver imports is Powertools' cost); one imported at the
+    top level is the interpreter's or the benchmark child's own ("interpreter and other").
+    """
+    nodes = []
     for line in stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        self_us, _cumulative, name = line.removeprefix("import time:").split("|", 2)
-        top = name.strip().split(".")[0]
-        group = GROUPS.get(top, "bench_app (handler module)" if top.startswith("bench_") else "stdlib and other")
-        totals[group] = totals.get(group, 0.0) + int(self_us) / 1000
+        self_us, _cumulative, raw_name = line.removeprefix("import time:").split("|", 2)
+        name = raw_name.lstrip(" ")
+        nodes.append(((len(raw_name) - len(name) - 1) // 2, name.strip(), int(self_us) / 1000))
+    totals: dict[str, float] = {}
+    ancestors: list[str | None] = []  # the group in charge at each depth, walking parents first
+    for depth, name, self_ms in reversed(nodes):  # -X importtime prints children before parents
+        inherited = next((g for g in reversed(ancestors[:depth]) if g), None)
+        group = _group(name) or inherited
+        del ancestors[depth:]
+        ancestors.extend([None] * (depth - len(ancestors)))
+        ancestors.append(group)
+        key = group or "interpreter and other"
+        totals[key] = totals.get(key, 0.0) + self_ms
     return totals
 
 

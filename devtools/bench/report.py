@@ -200,7 +200,9 @@ def imports_markdown(results: dict[str, Any]) -> str:
     if not groups:
         return ""
     lines = [
-        "Import self-time by package in one cold handler process (`python -X importtime`, ms; one run, noisy):",
+        "Import time in one cold handler process (import and first invocation), charged to the package that"
+        " caused it (`python -X importtime`; a standard-library module counts for its nearest importer in a"
+        " group; ms, one run, noisy):",
         "",
         "| function | " + " | ".join(groups) + " | total |",
         "|---|" + "---|" * (len(groups) + 1),

@@ -59,13 +59,21 @@ def test_item_size_follows_dynamodb_rules() -> None:
     assert calls.write_units(1025) == 2
 
 
-def test_importtime_lines_are_grouped_by_package() -> None:
+def test_importtime_is_charged_to_the_package_that_caused_it() -> None:
     stderr = "\n".join(
         [
             "import time: self [us] | cumulative | imported package",
             "import time:       100 |        100 |     pydantic_core",
             "import time:      2000 |       2100 |   pydantic",
-            "import time:       500 |        500 | ape_moments.orders",
+            "import time:       300 |        300 |     asyncio",
+            "import time:       700 |       1000 |   aws_lambda_powertools.event_handler",
+            "import time:       500 |       3600 | ape_moments.orders",
+            "import time:        50 |         50 | json",
         ]
     )
-    assert cold_start.parse_importtime(stderr) == {"pydantic": 2.1, "ape_moments (layer)": 0.5}
+    assert cold_start.parse_importtime(stderr) == {
+        "pydantic": 2.1,
+        "powertools": 1.0,
+        "ape_moments (layer)": 0.5,
+        "interpreter and other": 0.05,
+    }
