@@ -76,7 +76,7 @@ def summary_lines(figures: Figures = FIGURES) -> list[str]:
             _line(
                 "load",
                 f"{c['load.requests']} requests from {c['load.clients']} clients in "
-                f"{figures.notes.get('load.seconds', '?')} s{figures.notes.get('load.transport', '')}: "
+                f"{figures.notes.get('load.seconds', '?')}{figures.notes.get('load.transport', '')}: "
                 f"{c['load.answered']} answered, {c['load.errors']} errors "
                 f"({c['load.expected_refusals']} expected refusals), {c['load.orders']} orders checked, "
                 f"{c['load.inconsistent']} inconsistent, {c['load.lost']} lost",
