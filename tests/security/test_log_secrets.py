@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ class PowertoolsCapture:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.buffer = io.StringIO()
         self.loggers = 0
+        self._levels: list[tuple[logging.Logger, int]] = []
         for logger in list(logging.root.manager.loggerDict.values()):
             if not isinstance(logger, logging.Logger):
                 continue
@@ -106,8 +108,14 @@ class PowertoolsCapture:
             for handler in handlers:
                 monkeypatch.setattr(handler, "stream", self.buffer)
             if handlers:
-                monkeypatch.setattr(logger, "level", logging.DEBUG)
+                # setLevel, not the attribute: it also clears the logger's isEnabledFor cache.
+                self._levels.append((logger, logger.level))
+                logger.setLevel(logging.DEBUG)
                 self.loggers += 1
+
+    def restore(self) -> None:
+        for logger, level in self._levels:
+            logger.setLevel(level)
 
     def mark(self) -> int:
         return len(self.buffer.getvalue())
@@ -118,12 +126,13 @@ class PowertoolsCapture:
 
 
 @pytest.fixture
-def capture(aws: Any, monkeypatch: pytest.MonkeyPatch) -> PowertoolsCapture:
+def capture(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsCapture]:
     for folder in sorted(p.name for p in (ROOT / "src").iterdir() if (p / "app.py").exists()):
         load_handler(folder)  # every handler's Logger exists before the streams are swapped
     found = PowertoolsCapture(monkeypatch)
     assert found.loggers >= 1
-    return found
+    yield found
+    found.restore()
 
 
 def _resolve(field: str, arguments: dict[str, Any], identity: dict[str, Any], secrets: Secrets) -> tuple[str, str]:
