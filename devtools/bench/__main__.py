@@ -11,7 +11,7 @@ from typing import Any
 from devtools.bench import cold_start, report, sizes, throughput, warm
 from devtools.bench.cases import Case, case_for
 from devtools.bench.harness import Harness
-from devtools.bench.stack import functions
+from devtools.bench.stack import ROOT, functions
 
 ANALYSIS_STUB = "## Analysis\n\n(hand-written; `make bench` keeps everything outside the generated block)\n"
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
             json.dump(results, stream, indent=2, default=str)
     if not args.no_write:
         report.write_doc(report.generated(results, table), ANALYSIS_STUB)
-        print(f"\nwritten to {report.DOC.relative_to(report.ROOT)}")
+        print(f"\nwritten to {report.DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

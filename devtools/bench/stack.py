@@ -34,6 +34,10 @@ BASE_ENVIRONMENT = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+    # Nothing of the machine's own AWS setup may leak in: no config files, no instance metadata.
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
 }
 
 

@@ -57,7 +57,10 @@ class WarmResult:
         }
 
 
-def measure(harness: Harness, prepared: Prepared, *, runs: int, warmup: int = 10) -> WarmResult:
+def measure(
+    harness: Harness, prepared: Prepared, *, runs: int, warmup: int = 10, budget_seconds: float = 10.0
+) -> WarmResult:
+    """``runs`` timed pairs, or as many as fit in ``budget_seconds`` (keeps `make bench` bounded)."""
     handler = harness.handler(prepared.case.function)
     floor_calls = prepare_calls(calls_mod.jsonable(prepared.calls))
     clients = make_clients(floor_calls)
@@ -81,7 +84,10 @@ def measure(harness: Harness, prepared: Prepared, *, runs: int, warmup: int = 10
         replay(clients, calls)
         return (time.perf_counter() - start) * 1e3, (time.thread_time() - start_cpu) * 1e3
 
+    deadline = time.monotonic() + budget_seconds
     for iteration in range(warmup + runs):
+        if iteration > warmup + 20 and time.monotonic() > deadline:
+            break
         event = prepared.event(iteration)
         if iteration % 2:
             floor, took = run_floor(), run_handler(event)

@@ -5,8 +5,6 @@ Not a performance test: it asserts on the shape of the results, never on a time.
 
 from __future__ import annotations
 
-import time
-
 from devtools.bench import calls, cold_start, report
 from devtools.bench.__main__ import run
 
@@ -14,7 +12,6 @@ FUNCTION = "GetOrderFunction"
 
 
 def test_cold_start_and_call_count_for_one_function() -> None:
-    started = time.perf_counter()
     results = run(
         only=[FUNCTION],
         cold_runs=1,
@@ -47,7 +44,6 @@ def test_cold_start_and_call_count_for_one_function() -> None:
     table = report.markdown(report.rows(results))
     assert f"| 1 cold start | {FUNCTION}" in table
     assert "| 3 AWS calls |" in table
-    assert time.perf_counter() - started < 20
 
 
 def test_item_size_follows_dynamodb_rules() -> None:
