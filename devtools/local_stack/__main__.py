@@ -10,8 +10,10 @@ import time
 STARTED = time.perf_counter()  # before the heavy imports: they are part of the start-up
 
 import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
+import sys  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -70,7 +72,9 @@ def main() -> None:
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())
-    stopping.wait()
+    # Wait with a timeout: a signal delivered to another thread would not wake a plain wait().
+    while not stopping.wait(0.2):
+        pass
     print("Stopping the local stack...", flush=True)
     # A bounded stop: should a server thread hang, the process still ends.
     watchdog = threading.Timer(STOP_TIMEOUT_SECONDS, lambda: os._exit(1))
@@ -79,6 +83,12 @@ def main() -> None:
     stack.stop()
     watchdog.cancel()
     print("Stopped.", flush=True)
+    # Everything was stopped explicitly above; leave without waiting on interpreter shutdown,
+    # which can block on library threads and on worker processes still importing.
+    for child in multiprocessing.active_children():
+        child.kill()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -169,12 +169,14 @@ class _Worker:
         self.process.start()
         child.close()
         self.init_error: dict[str, Any] | None = None
-        if not self._connection.poll(START_TIMEOUT_SECONDS):
-            self.stop()
-            self.init_error = {"errorType": "Runtime.InitError", "errorMessage": "the function did not start"}
-            return
-        status, detail = self._connection.recv()
+        try:
+            status, detail = (
+                self._connection.recv() if self._connection.poll(START_TIMEOUT_SECONDS) else ("init_error", None)
+            )
+        except EOFError:  # the process died while starting (Ctrl-C, a crash in an import)
+            status, detail = "init_error", None
         if status == "init_error":
+            detail = detail or {"errorType": "Runtime.InitError", "errorMessage": "the function did not start"}
             self.init_error = detail
             self.stop()
 
@@ -210,6 +212,7 @@ class _Worker:
 class _Pool:
     spec: FunctionSpec
     idle: list[_Worker] = field(default_factory=list)
+    started: set[_Worker] = field(default_factory=set)  # idle and busy: close() stops them all
     busy: int = 0
     condition: threading.Condition = field(default_factory=threading.Condition)
 
@@ -279,26 +282,35 @@ class LambdaRuntime:
             worker = pool.idle.pop() if pool.idle else None
             pool.busy += 1
         if worker is not None and worker.code_version != pool.spec.code_version():
+            with pool.condition:
+                pool.started.discard(worker)
             worker.stop()  # the code changed on disk: a fresh environment picks it up
             worker = None
-        return worker or _Worker(pool.spec)
+        if worker is None:
+            worker = _Worker(pool.spec)
+            with pool.condition:
+                pool.started.add(worker)
+        return worker
 
     def _release(self, logical_id: str, worker: _Worker | None) -> None:
         pool = self._pools[logical_id]
+        retire = None
         with pool.condition:
             pool.busy -= 1
-            if worker is not None and not worker.init_error:
-                if self._closed:
-                    worker.stop()
-                else:
-                    pool.idle.append(worker)
+            if worker is not None and not worker.init_error and not self._closed:
+                pool.idle.append(worker)
+            elif worker is not None:
+                pool.started.discard(worker)
+                retire = worker
             pool.condition.notify()
+        if retire is not None:
+            retire.stop()
 
     def close(self) -> None:
         self._closed = True
         self._async.shutdown(wait=False, cancel_futures=True)
         for pool in self._pools.values():
             with pool.condition:
-                workers, pool.idle = pool.idle, []
+                workers, pool.idle, pool.started = list(pool.started), [], set()
             for worker in workers:
                 worker.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -53,6 +54,8 @@ def _error(error: BaseException) -> dict[str, Any]:
 
 def serve(connection: Connection, spec: dict[str, Any]) -> None:
     """Entry point of the worker process: set up the environment, import, answer invocations."""
+    # Ctrl-C reaches the whole process group; the parent stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(spec["environment"])
     # Like /var/task and /opt/python: the function's code first, then its layers.

@@ -109,8 +109,11 @@ class SqsPoller:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
         self._stopping.set()
+
+    def stop(self) -> None:
+        self.request_stop()
         self._thread.join(timeout=POLL_WAIT_SECONDS + 2)
 
     def _run(self) -> None:

@@ -130,6 +130,8 @@ class LocalStack:
 
     def stop(self) -> None:
         for poller in self.pollers:
+            poller.request_stop()  # all at once: each may be in a one-second long poll
+        for poller in self.pollers:
             poller.stop()
         self._graphql_server.stop()
         self.aws.stop()
