@@ -51,7 +51,8 @@ def summary_lines(figures: Figures = FIGURES) -> list[str]:
                 "authorization matrix",
                 f"{c['matrix.rows']} rows ({c['matrix.operations']} operations x {c['matrix.callers']} caller kinds"
                 f"{figures.notes.get('matrix.transport', '')}): {c['matrix.held']} held, "
-                f"{c['matrix.rows'] - c['matrix.held']} violations",
+                f"{c['matrix.rows'] - c['matrix.held']} violations; plus {c['matrix.role_rows']} role rows "
+                f"(transitions by role): {c['matrix.role_rows_held']} held",
             )
         )
     else:

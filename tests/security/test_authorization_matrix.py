@@ -210,3 +210,46 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         assert value["customerId"] == owner.owner_id
         if target:
             assert target in value.values()
+
+
+# ---- function-level rows: the same operation, allowed or Forbidden by role (SPEC 3's table) ------
+
+# (caller kind, from status, to status, SPEC's answer) for updateOrderStatus on the caller's (or,
+# for the admin, the owner's) order.
+ROLE_ROWS = [
+    ("owner", "PROCESSING", "COMPLETED", "Forbidden"),
+    ("guest", "PROCESSING", "COMPLETED", "Forbidden"),
+    ("admin", "PROCESSING", "COMPLETED", "result"),
+    ("owner", "FAILED", "PENDING", "Forbidden"),
+    ("guest", "FAILED", "PENDING", "Forbidden"),
+    ("admin", "FAILED", "PENDING", "result"),
+    ("owner", "PENDING", "COMPLETED", "Conflict"),
+    ("admin", "PENDING", "COMPLETED", "Conflict"),
+]
+
+
+def _order_in(stack: Stack, owner: Caller, admin: Caller, status: str) -> str:
+    order_id = _target(stack, owner, "updateOrderStatus")
+    update = by_name("updateOrderStatus")
+    path = {"PENDING": [], "PROCESSING": ["PROCESSING"], "FAILED": ["FAILED"]}[status]
+    for step in path:  # moved by an admin, so the worker never races the row
+        answer = call(stack, admin, update, {"orderId": order_id, "status": step})
+        assert answer.error_types == [], answer.text
+    return order_id
+
+
+@pytest.mark.parametrize(
+    ("caller_kind", "source", "target", "want"), ROLE_ROWS, ids=[f"{c}-{s}-{t}" for c, s, t, _ in ROLE_ROWS]
+)
+def test_role_row(caller_kind: str, source: str, target: str, want: str, stack: Stack, callers: Callers) -> None:
+    FIGURES.add("matrix.role_rows")
+    actor, owner = _acting(callers, caller_kind)
+    order_id = _order_in(stack, owner, callers.admin, source)
+    answer = call(stack, actor, by_name("updateOrderStatus"), {"orderId": order_id, "status": target})
+    assert answer.status == 200, answer.text
+    if want == "result":
+        assert answer.error_types == [], answer.text
+        assert answer.data("updateOrderStatus")["status"] == target
+    else:
+        assert answer.error_types == [want], answer.text
+    FIGURES.add("matrix.role_rows_held")
