@@ -396,26 +396,8 @@ class GraphQLServer:
 
     # ---- authorization, as the schema's directives and the IAM role say ------------------------
 
-    def _allowed_modes(self, parent: GraphQLObjectType, field_name: str) -> dict[str, list[str] | None]:
-        """Auth directives on the field, else on its type, else only the default mode."""
-        for node in (parent.fields[field_name].ast_node, parent.ast_node):
-            modes: dict[str, list[str] | None] = {}
-            for directive in getattr(node, "directives", None) or []:
-                name = directive.name.value
-                if name == "aws_auth":
-                    name = "aws_cognito_user_pools"
-                if name in MODE_BY_DIRECTIVE:
-                    groups = None
-                    for argument in directive.arguments or []:
-                        if argument.name.value == "cognito_groups":
-                            groups = [value.value for value in getattr(argument.value, "values", [])]
-                    modes[MODE_BY_DIRECTIVE[name]] = groups
-            if modes:
-                return modes
-        return {self.api.default_mode: None}
-
     def _authorize(self, caller: Caller, parent: GraphQLObjectType, field_name: str, is_root: bool) -> None:
-        modes = self._allowed_modes(parent, field_name)
+        modes = allowed_modes(parent, field_name, self.api.default_mode)
         allowed = caller.mode in modes
         groups = modes.get(caller.mode)
         if allowed and caller.mode == COGNITO and groups:
@@ -466,6 +448,27 @@ class GraphQLServer:
             },
             "stash": {},
         }
+
+
+def allowed_modes(parent: GraphQLObjectType, field_name: str, default_mode: str) -> dict[str, list[str] | None]:
+    """The auth modes that may reach a field, with their Cognito groups (None: any user).
+
+    As AppSync decides: the field's own directives, else its type's, else the default mode only.
+    """
+    for node in (parent.fields[field_name].ast_node, parent.ast_node):
+        modes: dict[str, list[str] | None] = {}
+        for directive in getattr(node, "directives", None) or []:
+            name = "aws_cognito_user_pools" if directive.name.value == "aws_auth" else directive.name.value
+            if name not in MODE_BY_DIRECTIVE:
+                continue
+            groups = None
+            for argument in directive.arguments or []:
+                if argument.name.value == "cognito_groups":
+                    groups = [value.value for value in getattr(argument.value, "values", [])]
+            modes[MODE_BY_DIRECTIVE[name]] = groups
+        if modes:
+            return modes
+    return {default_mode: None}
 
 
 def _selection_paths(selection: SelectionSetNode | None, info: GraphQLResolveInfo, prefix: str = "") -> list[str]:
