@@ -272,3 +272,78 @@ def test_losing_the_charge_record_after_charging_charges_twice(
     FIGURES.add("faults.known_double_charges", doubles)
     FIGURES.add("faults.double_charges", -doubles)  # counted apart, as the known gap it is
     assert doubles == 0
+
+
+# ---- S3 upload events: S3 invokes asynchronously and retries a failed event ----------------------
+
+
+def _s3_created(bucket: str, key: str, version_id: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-11-25T15:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "userIdentity": {"principalId": "AWS:AROAEXAMPLE:presign"},
+                "requestParameters": {"sourceIPAddress": "203.0.113.10"},
+                "responseElements": {},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "AlbumPhotoCreated",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": key, "size": 4, "eTag": "e", "versionId": version_id, "sequencer": "01"},
+                },
+            }
+        ]
+    }
+
+
+def _deliver_s3(event: dict[str, Any]) -> bool:
+    """One asynchronous invocation: True if it succeeded, False if Lambda would retry it."""
+    try:
+        load_handler("upload_events").lambda_handler(event, FakeContext())
+    except Exception:  # any error makes Lambda retry the event
+        return False
+    return True
+
+
+def test_upload_events_survive_dynamodb_and_s3_faults_and_count_once(aws: Any, injector: Injector) -> None:
+    """imageCount: throttled and failing writes are retried by Lambda, duplicates never count twice;
+    a photo of a deleted album is removed even when S3 failed the first delete."""
+    from tests.conftest import BUCKET
+
+    customer = cognito_identity(str(uuid.uuid4()))
+    album_id = call_in_process("createAlbum", {"input": {"name": "faults"}}, customer)["albumId"]
+    attempts = total_attempts()
+    for n, kind in enumerate(REFUSED_KINDS):
+        key = f"albums/{album_id}/17000000{n}-p.jpg"
+        version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpeg")["VersionId"]
+        event = _s3_created(BUCKET, key, version)
+        injector.reset(Fault(0, attempts, kind))  # the counting UpdateItem fails through every attempt
+        assert _deliver_s3(event) is False
+        FIGURES.add("faults.injected", injector.injected)
+        FIGURES.add("faults.scenarios")
+        injector.reset()
+        assert _deliver_s3(event) is True  # Lambda's retry
+        assert _deliver_s3(event) is True  # S3's at-least-once duplicate
+        FIGURES.add("faults.redelivered", 2)
+        FIGURES.add("faults.retried_success")
+    album = call_in_process("getAlbum", {"albumId": album_id}, customer)
+    assert album["imageCount"] == len(REFUSED_KINDS)
+
+    # A late photo of a deleted album: S3 fails the exact-version delete, the retry removes it.
+    call_in_process("deleteAlbum", {"input": {"albumId": album_id}}, customer)
+    key = f"albums/{album_id}/1700000099-late.jpg"
+    version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpeg")["VersionId"]
+    injector.reset(Fault(1, attempts, "server_error"))  # call 0: the UpdateItem, call 1: DeleteObject
+    assert _deliver_s3(_s3_created(BUCKET, key, version)) is False
+    assert injector.calls[1] == "s3.DeleteObject"
+    FIGURES.add("faults.injected", injector.injected)
+    FIGURES.add("faults.scenarios")
+    injector.reset()
+    assert _deliver_s3(_s3_created(BUCKET, key, version)) is True
+    FIGURES.add("faults.redelivered")
+    FIGURES.add("faults.retried_success")
+    assert aws.s3.list_object_versions(Bucket=BUCKET, Prefix=f"albums/{album_id}/").get("Versions", []) == []
