@@ -20,13 +20,13 @@ from typing import Any
 import jwt
 
 from devtools.local_stack.aws_services import (
-    ACCOUNT_ID,
     FUNCTION_ACCESS_KEY_ID,
     FUNCTION_SECRET_ACCESS_KEY,
     FUNCTION_SESSION_TOKEN,
     IdentityPool,
     LocalResources,
 )
+from devtools.local_stack.cloudformation import ACCOUNT_ID
 from devtools.local_stack.sigv4 import Credentials
 
 CREDENTIALS_LIFETIME = timedelta(hours=1)

@@ -44,7 +44,8 @@ def translated_template(path: Path = TEMPLATE) -> dict[str, Any]:
     digest = hashlib.sha256(path.read_bytes() + translator.read_bytes()).hexdigest()[:20]
     cache = CACHE_DIR / f"template.{digest}.json"
     if cache.exists():
-        return json.loads(cache.read_text())
+        cached: dict[str, Any] = json.loads(cache.read_text())
+        return cached
     completed = subprocess.run(  # noqa: S603 - our own interpreter and script
         [str(_sam_python()), str(translator), str(path)], capture_output=True, text=True, check=False
     )
@@ -56,7 +57,8 @@ def translated_template(path: Path = TEMPLATE) -> dict[str, Any]:
     temporary = cache.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(completed.stdout)
     temporary.replace(cache)
-    return json.loads(completed.stdout)
+    translated: dict[str, Any] = json.loads(completed.stdout)
+    return translated
 
 
 def local_path(s3_location: dict[str, Any] | str) -> Path:

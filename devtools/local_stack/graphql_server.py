@@ -1,3 +1,5 @@
+# mypy: disable-error-code="type-arg"
+# (GraphQLResolveInfo is generic in graphql-core 3.3, not in 3.2; both are allowed.)
 """An AppSync-compatible GraphQL endpoint: the template's API, schema and direct Lambda resolvers.
 
 Per request, as AppSync does it: authenticate (Cognito JWT or SigV4 from identity-pool
@@ -29,7 +31,7 @@ from graphql import (
     SelectionSetNode,
     build_schema,
     default_field_resolver,
-    execute,
+    execute_sync,
     parse,
     validate,
 )
@@ -356,7 +358,7 @@ class GraphQLServer:
             document=document,
             source=query,
         )
-        result = execute(
+        result = execute_sync(
             self.schema,
             document,
             variable_values=variables,

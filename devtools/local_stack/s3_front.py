@@ -24,7 +24,8 @@ from xml.sax.saxutils import escape
 
 from werkzeug.wrappers import Request, Response
 
-from devtools.local_stack.aws_services import ACCOUNT_ID, Bucket
+from devtools.local_stack.aws_services import Bucket
+from devtools.local_stack.cloudformation import ACCOUNT_ID
 from devtools.local_stack.sigv4 import CredentialsLookup, SignatureError, verify_presigned_url
 
 NotificationSink = Callable[[str, dict[str, Any]], None]  # (function logical id, event)

@@ -130,8 +130,8 @@ def _configure(
     scalar: GraphQLScalarType, output: Callable[[Any], Any], value: Callable[[Any], Any], literal: Callable[..., Any]
 ) -> None:
     """Set a scalar's coercion under both graphql-core APIs (3.2: serialize/parse_*, 3.3: coerce_*)."""
-    scalar.serialize = output  # type: ignore[method-assign]
-    scalar.parse_value = value  # type: ignore[method-assign]
+    scalar.serialize = output  # type: ignore[method-assign,assignment]
+    scalar.parse_value = value  # type: ignore[method-assign,assignment]
     scalar.parse_literal = literal  # type: ignore[method-assign]
     if hasattr(scalar, "coerce_input_value"):
         scalar.coerce_output_value = output

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote, unquote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -50,6 +51,12 @@ class SignedBy:
 CredentialsLookup = Callable[[str], Credentials | None]
 
 
+class HeaderLookup(Protocol):
+    """Case-insensitive request headers (werkzeug's Headers, or a dict with lowercase keys)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
 def _uri_encode(text: str) -> str:
     return quote(text, safe="-_.~")
 
@@ -64,7 +71,7 @@ def canonical_query(raw_query: str, *, exclude: str | None = None) -> str:
     return "&".join(f"{key}={value}" for key, value in sorted(pairs))
 
 
-def _canonical_headers(headers: Mapping[str, str], signed_headers: list[str]) -> str:
+def _canonical_headers(headers: HeaderLookup, signed_headers: list[str]) -> str:
     lines = []
     for name in signed_headers:
         value = headers.get(name)
@@ -119,13 +126,13 @@ def verify_header_signature(
     method: str,
     raw_path: str,
     raw_query: str,
-    headers: Mapping[str, str],
+    headers: HeaderLookup,
     body: bytes,
     lookup: CredentialsLookup,
     now: datetime | None = None,
 ) -> SignedBy:
     """Verify ``Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``."""
-    authorization = headers.get("authorization", "")
+    authorization = headers.get("authorization") or ""
     if not authorization.startswith(ALGORITHM + " "):
         raise SignatureError("IncompleteSignature", "Authorization header requires AWS4-HMAC-SHA256")
     fields = dict(part.strip().split("=", 1) for part in authorization[len(ALGORITHM) + 1 :].split(",") if "=" in part)
@@ -137,7 +144,7 @@ def verify_header_signature(
     signed_headers = fields["SignedHeaders"].split(";")
     if "host" not in signed_headers:
         raise SignatureError("IncompleteSignature", "the host header must be signed")
-    amz_date = headers.get("x-amz-date", "")
+    amz_date = headers.get("x-amz-date") or ""
     request_time = _parse_time(amz_date)
     if abs((now or datetime.now(UTC)) - request_time) > MAX_CLOCK_SKEW:
         raise SignatureError("RequestTimeTooSkewed", "Signature expired: the request time is too far from now")
@@ -172,7 +179,7 @@ def verify_presigned_url(
     raw_path: str,
     raw_query: str,
     query: Mapping[str, str],
-    headers: Mapping[str, str],
+    headers: HeaderLookup,
     lookup: CredentialsLookup,
     now: datetime | None = None,
 ) -> SignedBy:
