@@ -29,6 +29,7 @@ from devtools.local_stack.cloudformation import Intrinsics, local_path
 _SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
 MAX_WORKERS_PER_FUNCTION = 4
 START_TIMEOUT_SECONDS = 30
+ASYNC_RETRY_DELAYS_SECONDS = (1, 2, 0)  # three attempts in all
 
 
 @dataclass
@@ -253,13 +254,17 @@ class LambdaRuntime:
         return InvocationResult(error=detail, request_id=request_id, duration_ms=elapsed)
 
     def invoke_async(self, logical_id: str, event: Any) -> None:
-        """An asynchronous (Event) invocation, as S3 notifications make; failures are logged."""
+        """An asynchronous (Event) invocation, as S3 notifications make: a failure is retried
+        twice, as Lambda does (after 1 and 2 seconds here, about 1 and 2 minutes on AWS)."""
 
         def run() -> None:
-            result = self.invoke(logical_id, event)
-            if result.failed:
+            for attempt, delay in enumerate(ASYNC_RETRY_DELAYS_SECONDS):
+                result = self.invoke(logical_id, event)
+                if not result.failed or self._closed:
+                    return
                 assert result.error is not None
-                print(f"[local-stack] {logical_id} failed: {result.error['errorType']}: {result.error['errorMessage']}")
+                print(f"[local-stack] {logical_id} failed (attempt {attempt + 1}): {result.error['errorMessage']}")
+                time.sleep(delay)
 
         if not self._closed:
             self._async.submit(run)
