@@ -97,8 +97,8 @@ def summary_lines(figures: Figures = FIGURES) -> list[str]:
                 f"worker: {c['faults.worker_crashes']} crashes, {c['faults.redelivered']} redeliveries, "
                 f"{c['faults.dead_lettered']} dead-lettered orders FAILED; "
                 f"{c['faults.charges']} charges for {c['faults.charged_orders']} orders "
-                f"({c['faults.double_charges']} double; known gap: {c['faults.known_double_charges']} double when "
-                f"the charge record is lost), {c['faults.lost']} lost, {c['faults.stuck']} stuck, "
+                f"({c['faults.double_charges']} double, the lost-charge-record case included), "
+                f"{c['faults.lost']} lost, {c['faults.stuck']} stuck, "
                 f"{c['faults.leaks']} leaks, {c['faults.half_written']} half-written",
             )
         )

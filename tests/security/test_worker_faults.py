@@ -45,14 +45,14 @@ class RedeliveryAfterTimeout(FakeContext):
 def charges(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """orderId -> successful charges made with the payment provider."""
     made: Counter[str] = Counter()
-    real = SandboxPaymentProvider.charge
+    real = SandboxPaymentProvider.capture
 
-    def spy(self: SandboxPaymentProvider, **charge: Any) -> str:
-        payment_id = real(self, **charge)
-        made[charge["order_id"]] += 1
+    def spy(self: SandboxPaymentProvider, **capture: Any) -> str:
+        payment_id = real(self, **capture)
+        made[capture["order_id"]] += 1
         return payment_id
 
-    monkeypatch.setattr(SandboxPaymentProvider, "charge", spy)
+    monkeypatch.setattr(SandboxPaymentProvider, "capture", spy)
     return made
 
 
@@ -127,7 +127,7 @@ def _account(orders: list[str], charges: Counter[str], identity: dict[str, Any])
 
 
 # The write that records a successful charge (Powertools' idempotency record, completed after
-# the provider charged): losing it is the known gap below, kept apart from the sweep.
+# the provider charged): losing it is tested on its own below.
 CHARGE_RECORDED = "dynamodb.UpdateItem(IdempotencyTable)"
 
 
@@ -166,7 +166,7 @@ def test_worker_crash_at_each_aws_call_is_redelivered_and_charged_once(
     cases: dict[str, str] = {}
     for index, call in enumerate(worker_calls):
         if call == CHARGE_RECORDED:
-            continue  # test_losing_the_charge_record_after_charging_charges_twice
+            continue  # test_losing_the_charge_record_after_charging_does_not_charge_twice
         for kind in REFUSED_KINDS:
             order_id = _crash_at(aws, injector, customer, index, kind)
             orders.append(order_id)
@@ -252,15 +252,7 @@ def test_poisoned_messages_end_in_the_dead_letter_queue_with_their_order_failed(
     FIGURES.add("faults.retried_success", len(healthy))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "KNOWN GAP (docs/SECURITY.md): the provider charged, then the idempotency record could not be "
-        "completed; the redelivery (after the in-progress mark expired) charges again. Fix: send the "
-        "orderId as the payment provider's idempotency key (the sandbox must dedupe on it)."
-    ),
-)
-def test_losing_the_charge_record_after_charging_charges_twice(
+def test_losing_the_charge_record_after_charging_does_not_charge_twice(
     aws: Any, injector: Injector, charges: Counter[str]
 ) -> None:
     worker_calls = _worker_calls(aws, injector, charges)
@@ -269,8 +261,8 @@ def test_losing_the_charge_record_after_charging_charges_twice(
     orders = [_crash_at(aws, injector, customer, index, kind) for kind in REFUSED_KINDS]
     _account(orders, charges, customer)
     doubles = sum(1 for o in orders if charges[o] > 1)
-    FIGURES.add("faults.known_double_charges", doubles)
-    FIGURES.add("faults.double_charges", -doubles)  # counted apart, as the known gap it is
+    # The Powertools record is lost, so the redelivery calls the provider again; the order id as
+    # the provider's idempotency key makes that call return the first payment.
     assert doubles == 0
 
 

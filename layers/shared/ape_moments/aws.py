@@ -16,10 +16,13 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
+    # Three attempts in all (botocore's max_attempts would mean three retries): the worst case,
+    # 3 x (1 s connect + 2 s read) plus backoff, stays inside a resolver's 10 s timeout, so the
+    # client gets a typed error rather than a Lambda timeout.
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=2,
-        read_timeout=5,
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=1,
+        read_timeout=2,
         # SigV4 everywhere: S3 presigned URLs must sign Content-Type and Content-Length.
         signature_version="s3v4" if service == "s3" else None,
         s3={"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None,

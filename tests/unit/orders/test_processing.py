@@ -17,15 +17,15 @@ from tests.unit.orders.helpers import seed_order, stored_order
 
 @pytest.fixture
 def charges(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every call that reached the payment provider, declined or not."""
+    """Every payment the provider captured (money moved)."""
     calls: list[dict[str, Any]] = []
-    real_charge = SandboxPaymentProvider.charge
+    real_capture = SandboxPaymentProvider.capture
 
-    def spy(self: SandboxPaymentProvider, **charge: Any) -> str:
-        calls.append(charge)
-        return real_charge(self, **charge)
+    def spy(self: SandboxPaymentProvider, **capture: Any) -> str:
+        calls.append(capture)
+        return real_capture(self, **capture)
 
-    monkeypatch.setattr(SandboxPaymentProvider, "charge", spy)
+    monkeypatch.setattr(SandboxPaymentProvider, "capture", spy)
     return calls
 
 
@@ -112,7 +112,7 @@ def test_decline_above_limit_fails_the_order(aws: Any, customer: dict[str, Any],
     assert declined.error_message == DECLINED_OVER_LIMIT == "payment declined: amount exceeds limit"
     assert declined.payment_id is None
     assert stored_order(at_limit.order_id).status == "COMPLETED"  # type: ignore[union-attr]
-    assert len(charges) == 2
+    assert [c["order_id"] for c in charges] == [at_limit.order_id]  # the declined one moved no money
 
 
 def test_processing_twice_charges_once(aws: Any, customer: dict[str, Any], charges: list[dict[str, Any]]) -> None:

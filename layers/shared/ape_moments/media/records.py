@@ -56,11 +56,20 @@ class OwnedRecords[R: OwnedMedia]:
         return self.model.model_validate(from_item(dict(item))) if item else None
 
     def insert(self, record: R) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(record.model_dump(mode="json", by_alias=True)),
-            ConditionExpression=f"attribute_not_exists({self.key})",
-        )
+        item = to_item(record.model_dump(mode="json", by_alias=True))
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression=f"attribute_not_exists({self.key})",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except Exception as error:
+            # botocore retried a put whose first answer was lost: the item there is ours.
+            stored = getattr(error, "response", {}).get("Item")
+            if is_conditional_check_failure(error) and stored and from_item(stored) == from_item(item):
+                return
+            raise
 
     def get(self, object_id: str) -> R | None:
         response = self._client.get_item(

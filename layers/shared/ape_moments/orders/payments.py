@@ -1,9 +1,11 @@
 """The payment provider. A sandbox for now (SPEC section 3): it declines totals above 1000.00.
 
-``OncePerOrder`` makes a charge at most once per order: a successful charge is recorded by
-Powertools' idempotency utility under the order id, so a redelivered message or a second
-processOrder gets the recorded receipt back instead of a second charge. A decline raises,
-and Powertools keeps nothing for a raised call, so a retried order is charged afresh.
+``OncePerOrder`` makes a charge at most once per order, twice over: a successful charge is
+recorded by Powertools' idempotency utility under the order id, so a redelivered message or a
+second processOrder gets the recorded receipt back without calling the provider; and the order id
+is also the provider's idempotency key, so a charge whose record was lost (the worker died right
+after charging) is answered by the provider with the first payment. A decline raises, and
+neither keeps anything for it, so a retried order is charged afresh.
 """
 
 from __future__ import annotations
@@ -27,18 +29,31 @@ class PaymentDeclined(Exception):  # noqa: N818 - a business outcome, not a cras
 
 
 class SandboxPaymentProvider:
-    """Stands in for the real provider; keeps a ledger so tests can count charges."""
+    """Stands in for the real provider, with the contract real providers offer.
+
+    Like a real provider's idempotency key (Stripe's ``Idempotency-Key``), a repeated key returns
+    the first payment instead of charging again: the second line of defence when the worker
+    charged but could not record it. ``capture`` is where money moves; ``captures`` is the ledger.
+    """
 
     def __init__(self) -> None:
-        self.charges: list[dict[str, Any]] = []
+        self.captures: list[dict[str, Any]] = []
+        self._payments_by_key: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def charge(self, *, order_id: str, amount: Decimal, currency: str) -> str:
-        if amount > SANDBOX_LIMIT:
-            raise PaymentDeclined(DECLINED_OVER_LIMIT)
-        payment_id = f"pay_{uuid.uuid4().hex}"
+    def charge(self, *, idempotency_key: str, order_id: str, amount: Decimal, currency: str) -> str:
         with self._lock:
-            self.charges.append({"orderId": order_id, "amount": amount, "currency": currency, "paymentId": payment_id})
+            if idempotency_key in self._payments_by_key:
+                return self._payments_by_key[idempotency_key]
+            if amount > SANDBOX_LIMIT:
+                raise PaymentDeclined(DECLINED_OVER_LIMIT)  # not remembered: a retry may succeed
+            payment_id = self.capture(order_id=order_id, amount=amount, currency=currency)
+            self._payments_by_key[idempotency_key] = payment_id
+            return payment_id
+
+    def capture(self, *, order_id: str, amount: Decimal, currency: str) -> str:
+        payment_id = f"pay_{uuid.uuid4().hex}"
+        self.captures.append({"orderId": order_id, "amount": amount, "currency": currency, "paymentId": payment_id})
         return payment_id
 
 
@@ -58,7 +73,10 @@ class OncePerOrder:
         @idempotent_function(data_keyword_argument="charge", persistence_store=store, config=self._config)  # type: ignore[untyped-decorator]
         def charge_order(*, charge: dict[str, str]) -> dict[str, str]:
             payment_id = provider.charge(
-                order_id=charge["orderId"], amount=Decimal(charge["amount"]), currency=charge["currency"]
+                idempotency_key=f"order-{charge['orderId']}",
+                order_id=charge["orderId"],
+                amount=Decimal(charge["amount"]),
+                currency=charge["currency"],
             )
             return {"paymentId": payment_id}
 

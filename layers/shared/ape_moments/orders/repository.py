@@ -42,11 +42,19 @@ class OrdersRepository:
         self._client = client
 
     def insert(self, order: Order) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_item(order.model_dump(by_alias=True)),
-            ConditionExpression="attribute_not_exists(orderId)",
-        )
+        item = to_item(order.model_dump(by_alias=True))
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(orderId)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except Exception as error:
+            # botocore retried a put whose first answer was lost: the item there is ours.
+            if is_conditional_check_failure(error) and _same_item(getattr(error, "response", {}).get("Item"), item):
+                return
+            raise
 
     def get(self, order_id: str) -> Order | None:
         response = self._client.get_item(TableName=self._table, Key={"orderId": {"S": order_id}}, ConsistentRead=True)
@@ -141,5 +149,23 @@ class OrdersRepository:
             if not is_conditional_check_failure(error):
                 raise
             old = getattr(error, "response", {}).get("Item")
-            raise StatusConditionFailed(Order.model_validate(from_item(old)) if old else None) from None
+            current = Order.model_validate(from_item(old)) if old else None
+            if current is not None and _is_own_write(current, change):
+                # botocore retried a write whose first answer was lost: it did apply.
+                return current
+            raise StatusConditionFailed(current) from None
         return Order.model_validate(from_item(response["Attributes"]))
+
+
+def _same_item(stored: dict[str, Any] | None, written: dict[str, Any]) -> bool:
+    return stored is not None and from_item(stored) == from_item(written)
+
+
+def _is_own_write(current: Order, change: StatusChange) -> bool:
+    """The order holds exactly what ``change`` writes, down to its millisecond timestamp."""
+    return (
+        current.status is change.status
+        and current.updated_at == change.updated_at
+        and current.error_message == change.error_message
+        and current.expires_at == change.expires_at
+    )
