@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,3 +220,38 @@ def invoke(
     """Invoke a resolver function as AppSync would; raises what the function raises."""
     event = appsync_event(type_name, field_name, arguments, identity)
     return load_handler(function_dir).lambda_handler(event, FakeContext())
+
+
+def count_aws_calls(*services: str) -> Counter[str]:
+    """Count every request the handlers' cached clients send, as 'service.Operation'."""
+    from ape_moments import aws as aws_clients
+
+    counter: Counter[str] = Counter()
+    for service in services:
+        client = aws_clients.client(service)
+
+        def count(model: Any, service: str = service, **_: Any) -> None:
+            counter[f"{service}.{model.name}"] += 1
+
+        client.meta.events.register(f"before-call.{client.meta.service_model.service_name}.*", count)
+    return counter
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The event Lambda's SQS poller builds from received messages."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m["Attributes"],
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }

@@ -23,7 +23,7 @@ import pytest
 
 from ape_moments.orders import processing
 from ape_moments.orders.payments import SandboxPaymentProvider
-from tests.conftest import FakeContext, cognito_identity, load_handler
+from tests.conftest import FakeContext, cognito_identity, load_handler, sqs_event
 from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
 from tests.security.figures import FIGURES
 from tests.security.scenarios import ORDER, call_in_process
@@ -66,23 +66,7 @@ def _deliver(aws: Any, url: str, function_dir: str) -> tuple[int, int]:
     if not messages:
         return 0, 0
     arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    event = {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m["Attributes"],
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }
-    response = load_handler(function_dir).lambda_handler(event, RedeliveryAfterTimeout())
+    response = load_handler(function_dir).lambda_handler(sqs_event(messages, arn), RedeliveryAfterTimeout())
     failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     for m in messages:
         if m["MessageId"] in failed:

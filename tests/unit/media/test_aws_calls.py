@@ -11,24 +11,14 @@ from typing import Any
 
 import pytest
 
-from ape_moments import aws as aws_clients
-from tests.conftest import FakeContext, load_handler
+from tests.conftest import FakeContext, count_aws_calls, load_handler
 from tests.unit.media.conftest import Call, s3_created_event
 from tests.unit.media.helpers import put_photo, seed_album, seed_collage
 
 
 @pytest.fixture
 def calls(aws: Any) -> Counter[str]:
-    """Counts every request the handlers' cached clients send, as 'service.Operation'."""
-    counter: Counter[str] = Counter()
-    for service in ("dynamodb", "s3"):
-        client = aws_clients.client(service)
-
-        def count(model: Any, service: str = service, **_: Any) -> None:
-            counter[f"{service}.{model.name}"] += 1
-
-        client.meta.events.register(f"before-call.{client.meta.service_model.service_name}.*", count)
-    return counter
+    return count_aws_calls("dynamodb", "s3")
 
 
 def test_presign_is_one_get_item_and_no_s3_call(call: Call, customer: Any, calls: Counter[str]) -> None:

@@ -7,24 +7,14 @@ from typing import Any
 
 import pytest
 
-from ape_moments import aws as aws_clients
 from ape_moments.errors import Conflict
-from tests.conftest import invoke
+from tests.conftest import count_aws_calls, invoke
 from tests.unit.orders.helpers import minutes_ago, seed_order
 
 
 @pytest.fixture
 def calls(aws: Any) -> Counter[str]:
-    """Counts every request the handlers' cached clients send, as 'service.Operation'."""
-    counter: Counter[str] = Counter()
-    for service in ("dynamodb", "sqs"):
-        client = aws_clients.client(service)
-
-        def count(model: Any, service: str = service, **_: Any) -> None:
-            counter[f"{service}.{model.name}"] += 1
-
-        client.meta.events.register(f"before-call.{client.meta.service_model.service_name}.*", count)
-    return counter
+    return count_aws_calls("dynamodb", "sqs")
 
 
 def test_create_order_is_one_write(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:

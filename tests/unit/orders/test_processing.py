@@ -11,7 +11,7 @@ from ape_moments.errors import Conflict, InternalError, NotFound
 from ape_moments.orders import processing
 from ape_moments.orders.payments import DECLINED_OVER_LIMIT, SandboxPaymentProvider
 from ape_moments.orders.queue import ProcessingQueue
-from tests.conftest import FakeContext, invoke, load_handler
+from tests.conftest import FakeContext, invoke, load_handler, sqs_event
 from tests.unit.orders.helpers import seed_order, stored_order
 
 
@@ -31,25 +31,6 @@ def charges(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 def process(identity: dict[str, Any], order_id: str) -> Any:
     return invoke("process_order", "Mutation", "processOrder", {"orderId": order_id}, identity)
-
-
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m["Attributes"],
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }
 
 
 def deliver(aws: Any, queue_url: str, function_dir: str) -> list[str]:
