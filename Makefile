@@ -14,6 +14,9 @@ export AWS_DEFAULT_REGION ?= us-east-1
 # sam build must find the real python3.13 first on PATH, not a pyenv shim.
 SAM := PATH="$(PYTHON_BIN):$$PATH" $(SAM_VENV)/bin/sam
 PY := $(VENV)/bin/python
+# pip, quietly; a machine whose pip.conf names missing local indexes warns once per package: drop those lines.
+PIP_QUIET := --quiet --disable-pip-version-check
+IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: help install run invoke lint format build validate test test-unit test-e2e clean check-security bench
 
@@ -22,19 +25,19 @@ help: ## list the targets
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --group dev
+	set -o pipefail; $(VENV)/bin/pip install $(PIP_QUIET) --upgrade "pip>=25.1" $(IGNORED_INDEX_WARNINGS)
+	set -o pipefail; $(VENV)/bin/pip install $(PIP_QUIET) --group dev $(IGNORED_INDEX_WARNINGS)
 	touch $@
 
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)"
+	set -o pipefail; $(SAM_VENV)/bin/pip install $(PIP_QUIET) "aws-sam-cli==$(SAM_CLI_VERSION)" $(IGNORED_INDEX_WARNINGS)
 	touch $@
 
 $(CHECKOV_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check --group checkov
+	set -o pipefail; $(CHECKOV_VENV)/bin/pip install $(PIP_QUIET) --upgrade "pip>=25.1" $(IGNORED_INDEX_WARNINGS)
+	set -o pipefail; $(CHECKOV_VENV)/bin/pip install $(PIP_QUIET) --group checkov $(IGNORED_INDEX_WARNINGS)
 	touch $@
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## create .venv (app + dev tools) and .venv-sam (SAM CLI)
