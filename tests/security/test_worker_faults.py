@@ -27,6 +27,7 @@ from tests.conftest import FakeContext, cognito_identity, load_handler, sqs_even
 from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
 from tests.security.figures import FIGURES
 from tests.security.scenarios import ORDER, call_in_process
+from tests.unit.media.conftest import s3_created_event
 
 __all__ = ["injector"]
 
@@ -253,29 +254,6 @@ def test_losing_the_charge_record_after_charging_does_not_charge_twice(
 # ---- S3 upload events: S3 invokes asynchronously and retries a failed event ----------------------
 
 
-def _s3_created(bucket: str, key: str, version_id: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": "us-east-1",
-                "eventTime": "2026-11-25T15:00:00.000Z",
-                "eventName": "ObjectCreated:Put",
-                "userIdentity": {"principalId": "AWS:AROAEXAMPLE:presign"},
-                "requestParameters": {"sourceIPAddress": "203.0.113.10"},
-                "responseElements": {},
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "AlbumPhotoCreated",
-                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-                    "object": {"key": key, "size": 4, "eTag": "e", "versionId": version_id, "sequencer": "01"},
-                },
-            }
-        ]
-    }
-
-
 def _deliver_s3(event: dict[str, Any]) -> bool:
     """One asynchronous invocation: True if it succeeded, False if Lambda would retry it."""
     try:
@@ -296,7 +274,7 @@ def test_upload_events_survive_dynamodb_and_s3_faults_and_count_once(aws: Any, i
     for n, kind in enumerate(REFUSED_KINDS):
         key = f"albums/{album_id}/17000000{n}-p.jpg"
         version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpeg")["VersionId"]
-        event = _s3_created(BUCKET, key, version)
+        event = s3_created_event(key, version_id=version, size=4, bucket=BUCKET)
         injector.reset(Fault(0, attempts, kind))  # the counting UpdateItem fails through every attempt
         assert _deliver_s3(event) is False
         FIGURES.add("faults.injected", injector.injected)
@@ -314,12 +292,12 @@ def test_upload_events_survive_dynamodb_and_s3_faults_and_count_once(aws: Any, i
     key = f"albums/{album_id}/1700000099-late.jpg"
     version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpeg")["VersionId"]
     injector.reset(Fault(1, attempts, "server_error"))  # call 0: the UpdateItem, call 1: DeleteObject
-    assert _deliver_s3(_s3_created(BUCKET, key, version)) is False
+    assert _deliver_s3(s3_created_event(key, version_id=version, size=4, bucket=BUCKET)) is False
     assert injector.calls[1] == "s3.DeleteObject"
     FIGURES.add("faults.injected", injector.injected)
     FIGURES.add("faults.scenarios")
     injector.reset()
-    assert _deliver_s3(_s3_created(BUCKET, key, version)) is True
+    assert _deliver_s3(s3_created_event(key, version_id=version, size=4, bucket=BUCKET)) is True
     FIGURES.add("faults.redelivered")
     FIGURES.add("faults.retried_success")
     assert aws.s3.list_object_versions(Bucket=BUCKET, Prefix=f"albums/{album_id}/").get("Versions", []) == []
