@@ -1,7 +1,9 @@
-"""S3 ObjectCreated under albums/: keep each album's imageCount, once per photo.
+"""S3 ObjectCreated under albums/ and collages/.
 
-S3 invokes asynchronously and may deliver an event more than once; counting is idempotent
-(see AlbumsRepository.count_photo), so an error is simply raised and Lambda's retry is safe.
+Album photos: keep each album's imageCount, once per photo. Either prefix: a file that lands
+after its album or collage was deleted is removed. S3 invokes asynchronously and may deliver an
+event more than once; both are idempotent (see AlbumsRepository.count_photo), so an error is
+simply raised and Lambda's retry is safe.
 """
 
 from typing import Any
@@ -10,7 +12,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments.media.wiring import album_service
+from ape_moments.media.albums import ALBUMS_PREFIX
+from ape_moments.media.wiring import album_service, collage_service
 
 logger = Logger()
 
@@ -22,5 +25,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
         return
     for record in S3Event(event).records:
         if record.event_name.startswith("ObjectCreated:"):
-            photo = record.s3.get_object
-            album_service().photo_landed(record.s3.bucket.name, photo.key, photo.version_id)
+            landed = record.s3.get_object
+            if landed.key.startswith(ALBUMS_PREFIX):
+                album_service().photo_landed(record.s3.bucket.name, landed.key, landed.version_id)
+            else:
+                collage_service().image_landed(record.s3.bucket.name, landed.key, landed.version_id)

@@ -77,7 +77,8 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
     },
     "UploadEventsFunction": {
         (("dynamodb:UpdateItem",), ("AlbumsTable.Arn",), None),
-        (("s3:DeleteObjectVersion",), (f"{BUCKET_ARN}/albums/*",), None),
+        (("dynamodb:GetItem",), ("CollagesTable.Arn",), None),
+        (("s3:DeleteObjectVersion",), (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/collages/*"), None),
     },
 }
 

@@ -11,7 +11,7 @@ from ape_moments.media.album_repository import PhotoCount
 from ape_moments.media.wiring import album_service
 from tests.conftest import BUCKET, FakeContext, load_handler
 from tests.unit.media.conftest import Call, s3_created_event
-from tests.unit.media.helpers import albums, put_photo, seed_album, versions_under
+from tests.unit.media.helpers import albums, put_photo, seed_album, seed_collage, versions_under
 
 
 def deliver(event: dict[str, Any]) -> None:
@@ -114,3 +114,19 @@ def test_non_created_events_are_ignored(aws: Any, customer: Any) -> None:
     event["Records"][0]["eventName"] = "ObjectRemoved:Delete"
     deliver(event)
     assert image_count(album.album_id) == 0
+
+
+def test_an_image_landing_after_its_collage_was_deleted_is_removed(aws: Any, customer: Any) -> None:
+    prefix = "collages/5d1e0f2a-deleted-collage/"
+    late = put_photo(aws.s3, f"{prefix}1764000000001-late.png")
+    deliver(s3_created_event(f"{prefix}1764000000001-late.png", version_id=late))
+    assert versions_under(aws.s3, prefix) == []  # the exact version is gone, no delete marker left
+
+
+def test_an_image_of_a_live_collage_is_kept(aws: Any, customer: Any) -> None:
+    collage = seed_collage(customer)
+    key = f"{collage.s3_prefix}1764000000001-face.png"
+    version = put_photo(aws.s3, key)
+    deliver(s3_created_event(key, version_id=version))
+    deliver(s3_created_event(key, version_id=version))  # a duplicate delivery changes nothing either
+    assert versions_under(aws.s3, collage.s3_prefix) == [(key, "version")]
