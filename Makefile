@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help install run invoke lint format build validate test test-unit test-e2e clean check-security bench
+.PHONY: help install graphiql run invoke lint format build validate test test-unit test-e2e clean check-security bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,7 +42,20 @@ $(CHECKOV_VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## create .venv (app + dev tools) and .venv-sam (SAM CLI)
 
-run: install ## start the whole API on 127.0.0.1 (local stack; PORT=4000 AWS_PORT=4566 to move it)
+# GraphiQL for the local stack's page, from the npm registry (pinned in devtools/local_stack/graphiql);
+# without npm the stack serves its plain query page instead.
+GRAPHIQL := .local/graphiql
+$(GRAPHIQL)/.installed: devtools/local_stack/graphiql/package.json devtools/local_stack/graphiql/package-lock.json
+	mkdir -p $(GRAPHIQL)
+	cp devtools/local_stack/graphiql/package.json devtools/local_stack/graphiql/package-lock.json $(GRAPHIQL)/
+	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund --silent
+	touch $@
+
+graphiql:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(GRAPHIQL)/.installed; \
+	else echo "npm not found: the local stack serves its plain query page instead of GraphiQL"; fi
+
+run: install graphiql ## start the whole API on 127.0.0.1 (local stack; PORT=4000 AWS_PORT=4566 to move it)
 	$(PY) -m devtools.local_stack --port $(or $(PORT),4000) --aws-port $(or $(AWS_PORT),4566)
 
 invoke: install ## run one function locally: make invoke FUNCTION=CreateOrderFunction EVENT=events/create_order.json
@@ -73,7 +86,7 @@ test-unit: $(VENV)/.installed ## pytest without the end-to-end tests
 test-e2e: $(VENV)/.installed ## the end-to-end tests against a local stack they start
 	$(PY) -m pytest -m e2e
 
-test: install lint validate build ## every check: lint, types, templates, build, all tests
+test: install graphiql lint validate build ## every check: lint, types, templates, build, all tests
 	$(PY) -m pytest
 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary

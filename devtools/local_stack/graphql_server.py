@@ -62,6 +62,19 @@ DIRECTIVE_BY_MODE = {
 }
 MODE_BY_DIRECTIVE = {directive: mode for mode, directive in DIRECTIVE_BY_MODE.items()}
 PAGE = Path(__file__).with_name("query_page.html")
+# GraphiQL, when `make run` could install it (npm) into .local/graphiql; else the plain page above.
+GRAPHIQL_PAGE = Path(__file__).with_name("graphiql.html")
+GRAPHIQL_MODULES = Path(__file__).resolve().parents[2] / ".local" / "graphiql" / "node_modules"
+GRAPHIQL_ASSETS = {  # the only files served under /graphiql/
+    "graphiql.min.js": ("graphiql/graphiql.min.js", "text/javascript"),
+    "graphiql.min.css": ("graphiql/graphiql.min.css", "text/css"),
+    "react.production.min.js": ("react/umd/react.production.min.js", "text/javascript"),
+    "react-dom.production.min.js": ("react-dom/umd/react-dom.production.min.js", "text/javascript"),
+}
+
+
+def graphiql_installed() -> bool:
+    return all((GRAPHIQL_MODULES / path).is_file() for path, _ in GRAPHIQL_ASSETS.values())
 
 
 class ResolverError(Exception):
@@ -255,7 +268,10 @@ class GraphQLServer:
                 return self.handle_graphql(request)
             return _json_response({"errors": [{"message": "use POST"}]}, status=405)
         if request.path == "/" and request.method == "GET":
-            return Response(PAGE.read_text(), content_type="text/html; charset=utf-8")
+            page = GRAPHIQL_PAGE if graphiql_installed() else PAGE
+            return Response(page.read_text(), content_type="text/html; charset=utf-8")
+        if request.path.startswith("/graphiql/") and request.method == "GET":
+            return self._graphiql_asset(request.path.removeprefix("/graphiql/"))
         if request.path == "/local/sign-in" and request.method == "POST" and self._sign_in is not None:
             return self._local_sign_in(request)
         if request.path == "/health":
@@ -275,6 +291,13 @@ class GraphQLServer:
             }
         )
         return response
+
+    @staticmethod
+    def _graphiql_asset(name: str) -> Response:
+        if name not in GRAPHIQL_ASSETS or not graphiql_installed():
+            return _json_response({"errors": [{"message": "not found"}]}, status=404)
+        path, content_type = GRAPHIQL_ASSETS[name]
+        return Response((GRAPHIQL_MODULES / path).read_bytes(), content_type=f"{content_type}; charset=utf-8")
 
     def _local_sign_in(self, request: Request) -> Response:
         """Local helper for the query page: email + password -> id token (USER_PASSWORD_AUTH)."""
