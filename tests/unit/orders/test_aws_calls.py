@@ -50,24 +50,13 @@ def test_get_order_is_one_read(aws: Any, customer: dict[str, Any], calls: Counte
 
 def test_update_status_is_one_conditional_write(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
     order = seed_order(customer)
+    to_processing = {"orderId": order.order_id, "status": "PROCESSING"}
     calls.clear()
-    invoke(
-        "update_order_status",
-        "Mutation",
-        "updateOrderStatus",
-        {"orderId": order.order_id, "status": "PROCESSING"},
-        customer,
-    )
+    invoke("update_order_status", "Mutation", "updateOrderStatus", to_processing, customer)
     assert calls == Counter({"dynamodb.UpdateItem": 1})
     calls.clear()
     with pytest.raises(Conflict):  # a refused write is explained from the same request
-        invoke(
-            "update_order_status",
-            "Mutation",
-            "updateOrderStatus",
-            {"orderId": order.order_id, "status": "PROCESSING"},
-            customer,
-        )
+        invoke("update_order_status", "Mutation", "updateOrderStatus", to_processing, customer)
     assert calls == Counter({"dynamodb.UpdateItem": 1})
 
 

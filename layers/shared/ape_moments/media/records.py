@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ape_moments.dynamo import from_item, is_conditional_check_failure, serialize, to_item
+from ape_moments.dynamo import from_item, is_conditional_check_failure, put_new_item, serialize, to_item
 from ape_moments.media.owned import OwnedMedia
 from ape_moments.pagination import decode_token, encode_token
 
@@ -56,20 +56,7 @@ class OwnedRecords[R: OwnedMedia]:
         return self.model.model_validate(from_item(dict(item))) if item else None
 
     def insert(self, record: R) -> None:
-        item = to_item(record.model_dump(mode="json", by_alias=True))
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression=f"attribute_not_exists({self.key})",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except Exception as error:
-            # botocore retried a put whose first answer was lost: the item there is ours.
-            stored = getattr(error, "response", {}).get("Item")
-            if is_conditional_check_failure(error) and stored and from_item(stored) == from_item(item):
-                return
-            raise
+        put_new_item(self._client, self._table, to_item(record.model_dump(mode="json", by_alias=True)), self.key)
 
     def get(self, object_id: str) -> R | None:
         response = self._client.get_item(

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from ape_moments.dynamo import from_item, is_conditional_check_failure, serialize, to_item
+from ape_moments.dynamo import from_item, is_conditional_check_failure, put_new_item, serialize, to_item
 from ape_moments.orders.models import Order, StatusChange
 from ape_moments.orders.transitions import OrderStatus
 from ape_moments.pagination import decode_token, encode_token
@@ -42,19 +42,7 @@ class OrdersRepository:
         self._client = client
 
     def insert(self, order: Order) -> None:
-        item = to_item(order.model_dump(by_alias=True))
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(orderId)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except Exception as error:
-            # botocore retried a put whose first answer was lost: the item there is ours.
-            if is_conditional_check_failure(error) and _same_item(getattr(error, "response", {}).get("Item"), item):
-                return
-            raise
+        put_new_item(self._client, self._table, to_item(order.model_dump(by_alias=True)), "orderId")
 
     def get(self, order_id: str) -> Order | None:
         response = self._client.get_item(TableName=self._table, Key={"orderId": {"S": order_id}}, ConsistentRead=True)
@@ -155,10 +143,6 @@ class OrdersRepository:
                 return current
             raise StatusConditionFailed(current) from None
         return Order.model_validate(from_item(response["Attributes"]))
-
-
-def _same_item(stored: dict[str, Any] | None, written: dict[str, Any]) -> bool:
-    return stored is not None and from_item(stored) == from_item(written)
 
 
 def _is_own_write(current: Order, change: StatusChange) -> bool:
