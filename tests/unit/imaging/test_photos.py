@@ -16,7 +16,7 @@ from ape_imaging.photos import (
     RefusalReason,
     check_photo,
 )
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from tests.unit.imaging.images import (
     BLUE,
@@ -330,3 +330,24 @@ def test_refusal_reads_well_in_a_log_line() -> None:
         check_photo(io.BytesIO(b""), "image/png")
     assert str(refused.value) == "empty: the file has no bytes"
     assert refused.value.reason == "empty"
+
+
+def test_an_embedded_profile_is_applied_then_dropped() -> None:
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = encode(two_halves(800, 400, RED, BLUE), "JPEG", quality=95, icc_profile=srgb)
+    assert Image.open(io.BytesIO(data)).info["icc_profile"] == srgb
+
+    thumbnail = open_thumbnail(check_photo(io.BytesIO(data), "image/jpeg"))
+
+    assert close_to(thumbnail.getpixel((50, 100)), RED)
+    assert close_to(thumbnail.getpixel((350, 100)), BLUE)
+
+
+def test_a_profile_that_does_not_fit_the_pixels_leaves_the_colours_as_stored() -> None:
+    lab = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    data = encode(two_halves(800, 400, RED, BLUE), "JPEG", quality=95, icc_profile=lab)
+
+    thumbnail = open_thumbnail(check_photo(io.BytesIO(data), "image/jpeg"))
+
+    assert close_to(thumbnail.getpixel((50, 100)), RED)
+    assert close_to(thumbnail.getpixel((350, 100)), BLUE)
