@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from pathlib import Path
@@ -59,6 +60,12 @@ def open_thumbnail(photo: CheckedPhoto) -> Image.Image:
 def close_to(actual: tuple[int, ...] | float, expected: tuple[int, ...], tolerance: int = 40) -> bool:
     assert isinstance(actual, tuple)
     return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
+
+
+@functools.cache
+def noisy_jpeg(progressive: bool) -> bytes:
+    """Large enough that the reduced-size decode still reads the data that a cut removes."""
+    return encode(noisy(1600, 1200), "JPEG", quality=90, progressive=progressive)
 
 
 def refusal(data: bytes, content_type: str, tmp_path: Path) -> PhotoRefused:
@@ -232,6 +239,19 @@ def test_a_twelve_megapixel_jpeg_gives_a_400_pixel_thumbnail(tmp_path: Path) -> 
     assert open_thumbnail(photo).size == (400, 300)
 
 
+def test_a_phone_jpeg_with_a_multi_picture_index_is_a_jpeg() -> None:
+    buffer = io.BytesIO()
+    two_halves(800, 600, RED, BLUE).save(buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (800, 600))])
+    assert Image.open(buffer).format == "MPO"
+
+    photo = check_photo(buffer, "image/jpeg")
+
+    assert (photo.format, photo.width, photo.height) == ("MPO", 800, 600)
+    thumbnail = open_thumbnail(photo)
+    assert close_to(thumbnail.getpixel((50, 150)), RED)
+    assert close_to(thumbnail.getpixel((350, 150)), BLUE)
+
+
 def test_declared_type_is_read_case_insensitively() -> None:
     photo = check_photo(io.BytesIO(encode(Image.new("RGB", (10, 10), GREEN), "JPEG")), " Image/JPEG ")
     assert photo.content_type == "image/jpeg"
@@ -265,10 +285,10 @@ def test_a_gif_declared_as_jpeg_is_not_one_of_our_images(tmp_path: Path) -> None
     assert refusal(data, "image/jpeg", tmp_path).reason is RefusalReason.NOT_AN_IMAGE
 
 
+@pytest.mark.parametrize("progressive", [False, True])
 @pytest.mark.parametrize("kept", [0.5, 0.9, 0.99])
-def test_truncated_jpeg(kept: float, tmp_path: Path) -> None:
-    # Large enough that the reduced-size decode still reads data that is not there.
-    data = encode(noisy(1600, 1200), "JPEG", quality=90)
+def test_truncated_jpeg(kept: float, progressive: bool, tmp_path: Path) -> None:
+    data = noisy_jpeg(progressive)
     assert refusal(data[: int(len(data) * kept)], "image/jpeg", tmp_path).reason is RefusalReason.TRUNCATED
 
 
