@@ -219,10 +219,14 @@ def _thumbnail(
     image: Image.Image, stored_size: tuple[int, int], orientation: int, icc_profile: bytes | None
 ) -> Image.Image:
     """Upright, at most THUMBNAIL_LONGEST_SIDE, flattened on white, sRGB, mode RGB."""
-    working = _working_mode(image)
+    working = _resizable(image)
     if working.size != stored_size:
         # RGBA and LA are resized premultiplied by Pillow, so edges do not darken.
         working = working.resize(stored_size, Image.Resampling.LANCZOS)
+    if working.mode in {"I", "I;16"}:
+        # 16-bit grey scaled to 8 bits at thumbnail size, not before: a 50-megapixel one would
+        # need two more full-size copies. (convert("L") alone would clip at 255.)
+        working = working.point(lambda value: value / 256, "L").convert("L")
     if orientation in _UPRIGHT:
         working = working.transpose(_UPRIGHT[orientation])
     if working.mode in {"RGBA", "LA"}:
@@ -231,13 +235,13 @@ def _thumbnail(
     return _to_srgb(working, icc_profile)
 
 
-def _working_mode(image: Image.Image) -> Image.Image:
-    """8 bits a channel, in a mode Pillow resizes directly: L, LA, RGB, RGBA or CMYK."""
+def _resizable(image: Image.Image) -> Image.Image:
+    """A mode Pillow resizes directly: L, LA, RGB, RGBA, CMYK, or 16/32-bit grey (I;16, I)."""
     mode = image.mode
-    if mode in {"L", "LA", "RGB", "RGBA", "CMYK"}:
+    if mode in {"L", "LA", "RGB", "RGBA", "CMYK", "I", "I;16"}:
         return image
-    if mode.startswith("I"):  # 16- and 32-bit grey: scale to 8 bits (convert would clip at 255)
-        return image.convert("I").point(lambda value: value / 256).convert("L")
+    if mode.startswith("I;16"):  # other byte orders: Pillow resizes them wrongly
+        return image.convert("I")
     if mode == "1":
         return image.convert("L")
     if mode == "La":
