@@ -23,7 +23,7 @@ from PIL import Image
 from ape_imaging.render_source import (
     InvalidRenderSpec,
     SourceOpener,
-    decode_at_least,
+    decode_cover,
     open_image,
     orientation_of,
     oriented_size,
@@ -228,13 +228,16 @@ class _PdfWriter:
         self._next_id += 1
         return self._next_id - 1
 
-    def _object(self, object_id: int, body: bytes) -> None:
+    def _object(self, object_id: int, *body: bytes) -> None:
+        # Written piece by piece: a photo's few MB are never copied into a bigger buffer.
         self._offsets[object_id] = self._position
-        self._write(b"%d 0 obj\n" % object_id + body + b"\nendobj\n")
+        self._write(b"%d 0 obj\n" % object_id)
+        for part in body:
+            self._write(part)
+        self._write(b"\nendobj\n")
 
     def _stream(self, object_id: int, dictionary: bytes, data: bytes) -> None:
-        header = b"<<" + dictionary + b" /Length %d>>\nstream\n" % len(data)
-        self._object(object_id, header + data + b"\nendstream")
+        self._object(object_id, b"<<" + dictionary + b" /Length %d>>\nstream\n" % len(data), data, b"\nendstream")
 
     def _page(self, content: bytes, resources: bytes) -> None:
         content_id, page_id = self._new_id(), self._new_id()
@@ -323,13 +326,13 @@ class _PdfWriter:
         return self._icc_ids[key]
 
     def _reencode(self, image: Image.Image, index: int, place: Placement) -> tuple[bytes, tuple[int, int], bytes]:
+        # 300 dpi of the drawn size, never enlarged
+        displayed = oriented_size(image, orientation_of(image))
         target = (
-            max(1, round(place.width / POINTS_PER_INCH * PRINT_DPI)),
-            max(1, round(place.height / POINTS_PER_INCH * PRINT_DPI)),
+            min(displayed[0], max(1, round(place.width / POINTS_PER_INCH * PRINT_DPI))),
+            min(displayed[1], max(1, round(place.height / POINTS_PER_INCH * PRINT_DPI))),
         )
-        upright = decode_at_least(image, index, target)
-        if upright.width > target[0]:
-            upright = upright.resize(target, Image.Resampling.LANCZOS)
+        upright = decode_cover(image, index, target)
         buffer = io.BytesIO()
         upright.save(buffer, "JPEG", quality=REENCODE_QUALITY)  # sRGB, no metadata
         return buffer.getvalue(), upright.size, b"/DeviceRGB"

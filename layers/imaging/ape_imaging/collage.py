@@ -18,12 +18,8 @@ from PIL import Image
 from ape_imaging.render_source import (
     InvalidRenderSpec,
     SourceOpener,
-    cover_box,
-    cover_decode_size,
-    decode_at_least,
+    decode_cover,
     open_image,
-    orientation_of,
-    oriented_size,
     read_source,
     srgb_icc_bytes,
 )
@@ -153,10 +149,4 @@ def render_collage(
 
 def _cell_image(opener: SourceOpener, index: int, cell: Cell) -> Image.Image:
     """One photo, upright, scaled to cover the cell and centre-cropped to it."""
-    data = read_source(opener, index)
-    image = open_image(data, index)
-    target = (cell.width, cell.height)
-    displayed = oriented_size(image, orientation_of(image))
-    upright = decode_at_least(image, index, cover_decode_size(displayed, target))
-    # The crop box comes from the decoded size: draft may have decoded at 1/2, 1/4 or 1/8.
-    return upright.resize(target, Image.Resampling.LANCZOS, box=cover_box(upright.size, target))
+    return decode_cover(open_image(read_source(opener, index), index), index, (cell.width, cell.height))

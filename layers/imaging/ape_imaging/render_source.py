@@ -14,13 +14,24 @@ from contextlib import closing
 from functools import cache
 from typing import BinaryIO
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 SourceOpener = Callable[[], BinaryIO]
 
 EXIF_ORIENTATION = 0x0112
 # Orientations 5 to 8 store the picture turned a quarter: its width is drawn as height.
 QUARTER_TURNED = frozenset({5, 6, 7, 8})
+# The transposition that shows a stored image upright, per EXIF orientation (as Pillow's
+# ImageOps.exif_transpose, which the tests use as the reference).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 # Each accepted photo is at most this many pixels: well above any phone's 48 MP, below what
 # would let a crafted file exhaust the renderer's memory (Pillow's own bomb check is 89 MP).
 MAX_SOURCE_PIXELS = 100_000_000
@@ -54,11 +65,13 @@ def srgb_icc_bytes() -> bytes:
 
 
 @cache
-def _register_heif() -> None:
-    # Loaded on first use: pillow-heif costs import time that JPEG-only renders never need.
+def _register_heif() -> bool:
+    # Loaded only when a photo is not in a format Pillow knows: JPEG-only renders never pay
+    # pillow-heif's import.
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
+    return True
 
 
 def read_source(opener: SourceOpener, index: int) -> bytes:
@@ -73,10 +86,13 @@ def read_source(opener: SourceOpener, index: int) -> bytes:
 
 
 def open_image(data: bytes, index: int) -> Image.Image:
-    """The photo's header parsed, pixels not yet decoded."""
-    _register_heif()
+    """The photo's header parsed, pixels not yet decoded. HEIC/HEIF through pillow-heif."""
     try:
-        image = Image.open(io.BytesIO(data))
+        try:
+            image = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            _register_heif()
+            image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, ValueError) as error:
         raise UnreadableSource(index, "it is not a supported image") from error
     if image.width * image.height > MAX_SOURCE_PIXELS:
@@ -97,23 +113,26 @@ def oriented_size(image: Image.Image, orientation: int) -> tuple[int, int]:
     return (image.height, image.width) if orientation in QUARTER_TURNED else (image.width, image.height)
 
 
-def decode_at_least(image: Image.Image, index: int, displayed_size: tuple[int, int]) -> Image.Image:
-    """Decode, upright and sRGB, at no less than ``displayed_size`` (JPEG ``draft`` skips the rest).
+def decode_cover(image: Image.Image, index: int, size: tuple[int, int]) -> Image.Image:
+    """The photo upright, in sRGB, scaled to cover ``size`` (displayed pixels) and centre-cropped.
 
-    ``displayed_size`` is in displayed (oriented) pixels; draft works in stored pixels, so the
-    two are swapped for a quarter-turned photo. Draft only ever picks a scale that keeps the
-    image at least as large as requested, so the later resize still has the pixels it needs.
+    JPEG ``draft`` decodes at 1/2, 1/4 or 1/8 when that still covers ``size``. The resize works
+    in the stored orientation and only the small result is turned upright: a centred crop is the
+    same whichever way the photo is turned, once ``size`` is swapped for a quarter turn.
     """
     orientation = orientation_of(image)
-    want_w, want_h = displayed_size
-    if orientation in QUARTER_TURNED:
-        want_w, want_h = want_h, want_w
+    stored_size = (size[1], size[0]) if orientation in QUARTER_TURNED else size
     try:
         if image.format == "JPEG":
-            image.draft("RGB", (max(1, want_w), max(1, want_h)))
+            image.draft("RGB", cover_decode_size(image.size, stored_size))
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        return to_srgb(upright)
+        if image.mode not in {"RGB", "L", "CMYK"}:
+            image = to_srgb(image)  # alpha flattened, palette expanded before resampling
+        # the box comes from the decoded size: draft may have decoded at 1/2, 1/4 or 1/8
+        scaled = image.resize(stored_size, Image.Resampling.LANCZOS, box=cover_box(image.size, stored_size))
+        if orientation != 1:
+            scaled = scaled.transpose(_UPRIGHT[orientation])
+        return to_srgb(scaled)
     except RenderError:
         raise
     except Exception as error:  # truncated or corrupt pixel data

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageCms, ImageOps
 
 from ape_imaging.collage import SHAPES, Template, layout, render_collage
-from ape_imaging.render_source import InvalidRenderSpec, UnreadableSource, decode_at_least, open_image
+from ape_imaging.render_source import InvalidRenderSpec, UnreadableSource, decode_cover, open_image
 
 RGB = tuple[int, int, int]
 RED, GREEN, BLUE, YELLOW = (220, 30, 30), (30, 200, 40), (30, 40, 220), (240, 220, 20)
@@ -329,10 +329,13 @@ def test_sources_are_opened_one_at_a_time_and_closed_before_the_next() -> None:
 def test_a_large_jpeg_is_decoded_only_as_large_as_its_cell_needs() -> None:
     data = solid(RED, (4000, 3000))
     # a GRID_3X3 cell is 773 px square: covering it needs 1031x773, so draft decodes at 1/2
-    decoded = decode_at_least(open_image(data, 0), 0, (1031, 773))
-    assert decoded.size == (2000, 1500)
-    # a cell needing less than 1/8 still gets 1/8, never smaller than asked
-    assert decode_at_least(open_image(data, 0), 0, (400, 300)).size == (500, 375)
+    image = open_image(data, 0)
+    assert decode_cover(image, 0, (773, 773)).size == (773, 773)
+    assert image.size == (2000, 1500)
+    # a cell needing less than 1/8 gets 1/8, never smaller than asked
+    image = open_image(data, 0)
+    assert decode_cover(image, 0, (250, 250)).size == (250, 250)
+    assert image.size == (500, 375)
 
 
 def test_a_heic_source_is_drawn() -> None:
