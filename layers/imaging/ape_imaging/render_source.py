@@ -32,9 +32,10 @@ _UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-# Each accepted photo is at most this many pixels: well above any phone's 48 MP, below what
-# would let a crafted file exhaust the renderer's memory (Pillow's own bomb check is 89 MP).
-MAX_SOURCE_PIXELS = 100_000_000
+# SPEC 7's limit for a photo, checked again here from the header before any decoding.
+MAX_SOURCE_PIXELS = 50_000_000
+# Resized in their own mode (alpha premultiplied by Pillow) and flattened once small.
+_RESAMPLED_AS_IS = frozenset({"RGB", "L", "CMYK", "RGBA", "LA"})
 
 
 class RenderError(Exception):
@@ -126,8 +127,9 @@ def decode_cover(image: Image.Image, index: int, size: tuple[int, int]) -> Image
         if image.format == "JPEG":
             image.draft("RGB", cover_decode_size(image.size, stored_size))
         image.load()
-        if image.mode not in {"RGB", "L", "CMYK"}:
-            image = to_srgb(image)  # alpha flattened, palette expanded before resampling
+        if image.mode not in _RESAMPLED_AS_IS:
+            # palette, 16-bit and 1-bit pixels expanded before resampling
+            image = image.convert("RGBA" if image.has_transparency_data else "RGB")
         # the box comes from the decoded size: draft may have decoded at 1/2, 1/4 or 1/8
         scaled = image.resize(stored_size, Image.Resampling.LANCZOS, box=cover_box(image.size, stored_size))
         if orientation != 1:
@@ -155,9 +157,9 @@ def to_srgb(image: Image.Image) -> Image.Image:
                 return converted
     if image.mode == "RGB":
         return image
-    if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
+    if image.has_transparency_data:
         # Transparent areas become white, as on paper.
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat

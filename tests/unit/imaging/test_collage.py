@@ -356,3 +356,17 @@ def test_a_png_with_transparency_is_flattened_on_white() -> None:
     image = render("SINGLE", [buffer.getvalue()], gutter=0)
     assert near(image.getpixel((300, 600)), BLUE)
     assert near(image.getpixel((1500, 600)), WHITE)
+
+
+def test_a_source_over_50_megapixels_is_refused_from_its_header() -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 5_001)).save(buffer, "PNG")  # tiny file, 50.01 MP
+    with pytest.raises(UnreadableSource, match="too large"):
+        render_collage("SINGLE", [opener(buffer.getvalue())], io.BytesIO())
+
+
+def test_a_palette_gif_is_drawn() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (0, 204, 51)).convert("P").save(buffer, "GIF")  # a web-palette colour
+    image = render("SINGLE", [buffer.getvalue()])
+    assert near(image.getpixel((900, 600)), (0, 204, 51), 20)
