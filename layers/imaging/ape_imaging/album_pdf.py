@@ -177,14 +177,20 @@ def wrap(text: str, size: float, width: float) -> list[str]:
 
 
 def strip_jpeg_metadata(data: bytes) -> bytes:
-    """The JPEG without its EXIF, XMP, IPTC and comment segments (APP1, APP13, COM).
+    """The JPEG without its EXIF, XMP, IPTC and comment segments (APP1, APP13, COM)."""
+    return b"".join(jpeg_parts_without_metadata(data))
+
+
+def jpeg_parts_without_metadata(data: bytes) -> list[memoryview]:
+    """The JPEG's segments minus metadata, as views into ``data`` (nothing copied).
 
     Kept: APP0 (JFIF), APP2 (ICC), APP14 (Adobe colour transform) and every coding segment.
-    The entropy-coded data after the first SOS is copied as is.
+    The entropy-coded data after the first SOS is kept as is.
     """
     if data[:2] != b"\xff\xd8":
         raise ValueError("not a JPEG")
-    kept = [data[:2]]
+    view = memoryview(data)
+    kept = [view[:2]]
     pos = 2
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
@@ -194,13 +200,12 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
             pos += 1
             continue
         if marker == 0xDA:  # start of scan: the rest is image data
-            kept.append(data[pos:])
-            return b"".join(kept)
-        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        segment = data[pos : pos + 2 + length]
+            kept.append(view[pos:])
+            return kept
+        end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
         if marker not in {0xE1, 0xED, 0xFE}:
-            kept.append(segment)
-        pos += 2 + length
+            kept.append(view[pos:end])
+        pos = end
     raise ValueError("JPEG without image data")
 
 
@@ -220,7 +225,7 @@ class _PdfWriter:
         self.reencoded = 0
         self._write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | memoryview) -> None:
         self._out.write(data)
         self._position += len(data)
 
@@ -228,7 +233,7 @@ class _PdfWriter:
         self._next_id += 1
         return self._next_id - 1
 
-    def _object(self, object_id: int, *body: bytes) -> None:
+    def _object(self, object_id: int, *body: bytes | memoryview) -> None:
         # Written piece by piece: a photo's few MB are never copied into a bigger buffer.
         self._offsets[object_id] = self._position
         self._write(b"%d 0 obj\n" % object_id)
@@ -236,8 +241,9 @@ class _PdfWriter:
             self._write(part)
         self._write(b"\nendobj\n")
 
-    def _stream(self, object_id: int, dictionary: bytes, data: bytes) -> None:
-        self._object(object_id, b"<<" + dictionary + b" /Length %d>>\nstream\n" % len(data), data, b"\nendstream")
+    def _stream(self, object_id: int, dictionary: bytes, *data: bytes | memoryview) -> None:
+        length = sum(len(part) for part in data)
+        self._object(object_id, b"<<" + dictionary + b" /Length %d>>\nstream\n" % length, *data, b"\nendstream")
 
     def _page(self, content: bytes, resources: bytes) -> None:
         content_id, page_id = self._new_id(), self._new_id()
@@ -279,19 +285,19 @@ class _PdfWriter:
         place = place_photo(displayed)
         passed = self._pass_through_jpeg(data, image, place)
         if passed is not None:
-            jpeg, size, colour_space = passed
+            parts, size, colour_space = passed
             self.passed_through += 1
         else:
-            jpeg, size, colour_space = self._reencode(image, index, place)
+            reencoded, size, colour_space = self._reencode(image, index, place)
+            parts = [memoryview(reencoded)]
             orientation = 1  # the new JPEG is already upright
             self.reencoded += 1
-        del data, image
         image_id = self._new_id()
         self._stream(
             image_id,
             b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8"
             b" /Filter /DCTDecode" % (size[0], size[1], colour_space),
-            jpeg,
+            *parts,
         )
         matrix = b" ".join(_fmt(v).encode() for v in orientation_matrix(orientation, place))
         self._page(b"q %s cm /Im0 Do Q" % matrix, b"/XObject <</Im0 %d 0 R>>" % image_id)
@@ -299,14 +305,14 @@ class _PdfWriter:
 
     def _pass_through_jpeg(
         self, data: bytes, image: Image.Image, place: Placement
-    ) -> tuple[bytes, tuple[int, int], bytes] | None:
+    ) -> tuple[list[memoryview], tuple[int, int], bytes] | None:
         if image.format != "JPEG" or image.mode not in {"RGB", "L"}:
             return None
         longest_inches = max(place.width, place.height) / POINTS_PER_INCH
         if max(image.size) > longest_inches * PASS_THROUGH_MAX_DPI:
             return None
         try:
-            stripped = strip_jpeg_metadata(data)
+            stripped = jpeg_parts_without_metadata(data)
         except ValueError:
             return None
         components = 3 if image.mode == "RGB" else 1
