@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -122,14 +122,17 @@ def write_album_pdf(
         raise InvalidRenderSpec(f"name must have 1 to {NAME_MAX_CHARS} characters")
     if description is not None and len(description) > DESCRIPTION_MAX_CHARS:
         raise InvalidRenderSpec(f"description must have at most {DESCRIPTION_MAX_CHARS} characters")
+    if isinstance(photos, Sized) and not 1 <= len(photos) <= MAX_PHOTOS:
+        # a list is refused before anything is written; a lazy iterable is counted as it goes
+        raise InvalidRenderSpec(f"an album needs 1 to {MAX_PHOTOS} photos")
     writer = _PdfWriter(out)
     writer.add_cover(title, description or "")
     for index, opener in enumerate(photos):
         if index >= MAX_PHOTOS:
-            raise InvalidRenderSpec(f"an album has at most {MAX_PHOTOS} photos")
+            raise InvalidRenderSpec(f"an album needs 1 to {MAX_PHOTOS} photos")
         writer.add_photo(opener, index)
     if writer.photo_pages == 0:
-        raise InvalidRenderSpec("an album needs at least one photo")
+        raise InvalidRenderSpec(f"an album needs 1 to {MAX_PHOTOS} photos")
     return writer.finish()
 
 
@@ -317,7 +320,8 @@ class _PdfWriter:
             return None
         components = 3 if image.mode == "RGB" else 1
         icc = image.info.get("icc_profile")
-        if icc:
+        # ICC header bytes 16-19 name the profile's colour space; a mismatched one is ignored
+        if icc and len(icc) >= 20 and icc[16:20] == (b"RGB " if components == 3 else b"GRAY"):
             colour_space = b"[/ICCBased %d 0 R]" % self._icc_object(icc, components)
         else:
             colour_space = b"/DeviceRGB" if components == 3 else b"/DeviceGray"

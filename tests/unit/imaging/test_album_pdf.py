@@ -251,7 +251,7 @@ def test_a_deleted_photo_is_a_typed_error() -> None:
 
 @pytest.mark.parametrize(
     ("name", "count", "message"),
-    [("A", 0, "at least one photo"), ("   ", 1, "name"), ("x" * 201, 1, "name"), ("A", MAX_PHOTOS + 1, "at most 500")],
+    [("A", 0, "1 to 500 photos"), ("   ", 1, "name"), ("x" * 201, 1, "name"), ("A", MAX_PHOTOS + 1, "1 to 500 photos")],
 )
 def test_bad_albums_are_refused(name: str, count: int, message: str) -> None:
     tiny = jpeg(Image.new("RGB", (16, 16), RED))
@@ -264,3 +264,29 @@ def test_wrap_cuts_a_word_longer_than_the_line() -> None:
     assert lines[0] == "a"
     assert all(line and text_width(line, 14) <= 200 for line in lines)
     assert "".join(lines).replace(" ", "") == "a" + "W" * 60 + "b"
+
+
+def test_too_many_photos_from_a_lazy_iterable_are_refused_as_they_are_counted() -> None:
+    tiny = jpeg(Image.new("RGB", (16, 16), RED))
+    with pytest.raises(InvalidRenderSpec, match="1 to 500 photos"):
+        write_album_pdf(io.BytesIO(), name="A", description=None, photos=(opener(tiny) for _ in range(MAX_PHOTOS + 1)))
+
+
+def test_an_embedded_profile_becomes_the_image_colour_space() -> None:
+    from PIL import ImageCms
+
+    p3_like = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()  # not RGB: ignored
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photos = []
+    for profile in (srgb, p3_like):
+        buffer = io.BytesIO()
+        Image.new("RGB", (64, 48), RED).save(buffer, "JPEG", icc_profile=profile)
+        photos.append(buffer.getvalue())
+    reader = read(album(photos))
+    spaces = []
+    for page in reader.pages[1:]:
+        xobject = page["/Resources"]["/XObject"]["/Im0"].get_object()
+        spaces.append(xobject["/ColorSpace"])
+    assert spaces[0][0] == "/ICCBased"
+    assert spaces[0][1].get_object()["/N"] == 3
+    assert spaces[1] == "/DeviceRGB"
