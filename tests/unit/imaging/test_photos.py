@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pillow_heif
 import pytest
+from PIL import Image, ImageCms, ImageFile, ImageOps
+
 from ape_imaging.photos import (
     MAX_PIXELS,
     THUMBNAIL_LONGEST_SIDE,
@@ -17,8 +19,6 @@ from ape_imaging.photos import (
     RefusalReason,
     check_photo,
 )
-from PIL import Image, ImageCms, ImageFile, ImageOps
-
 from tests.unit.imaging.images import (
     BLUE,
     GREEN,
