@@ -56,7 +56,7 @@ def test_a_failing_async_event_reaches_the_destination_after_its_retries(tmp_pat
     code = tmp_path / "code"
     code.mkdir()
     (code / "app.py").write_text(
-        "COUNT = {'n': 0}\ndef lambda_handler(event, context):\n    raise RuntimeError('the photo cannot be counted')\n"
+        "def lambda_handler(event, context):\n    raise RuntimeError('the photo cannot be counted')\n"
     )
     name = "local-UploadEvents"
     spec = FunctionSpec(
