@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import ApiError, InternalError
+from ape_moments.table import Condition
 from tests.unit.media.conftest import Call
 from tests.unit.media.helpers import albums, collages, seed_album, seed_collage
 
@@ -47,9 +48,7 @@ def test_a_submit_racing_an_edit_never_renders_what_it_did_not_submit(call: Call
         if results[1] == "Conflict":
             assert stored.template == "GRID_2X2"
         # back to an editable draft for the next round
-        collages().update(
-            collage.collage_id, {"status": "DRAFT", "template": "GRID_2X2"}, owner_id=None, allowed_from=None
-        )
+        collages().update(collage.collage_id, {"status": "DRAFT", "template": "GRID_2X2"}, when=Condition())
 
 
 def test_a_delete_racing_a_processing_start_leaves_one_consistent_outcome(
