@@ -1,7 +1,9 @@
-"""One DynamoDB table of keyed items: the only code that builds DynamoDB item requests.
+"""One DynamoDB table of one kind of owned item: the only code that builds DynamoDB item requests.
 
-Every method is one request: get, put-if-new, conditional update, conditional delete, one Query
-page (never a Scan). A conditional write that does not apply raises ``ConditionFailed`` with the
+Every method is one request: get, put-if-new (``insert``), conditional update, conditional
+delete, one Query page of the customer index (never a Scan). Items come and go as the kind's
+pydantic model; reads return only the model's attributes (internal ones, such as an album's
+counted photo names, are never read back). A conditional write that does not apply raises ``ConditionFailed`` with the
 item as it was, read by the same request (``ReturnValuesOnConditionCheckFailure``), so the
 caller can explain the refusal without a second read.
 
@@ -14,12 +16,13 @@ delete retried by botocore that finds its item gone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import BaseModel
 
 from ape_moments.pagination import decode_token, encode_token
 
@@ -39,9 +42,9 @@ def from_item(item: Mapping[str, Any]) -> Item:
 
 
 class ConditionFailed(Exception):  # noqa: N818 - a data-layer signal, not a client error
-    """A conditional write did not apply; ``current`` is the item as it was, or None if absent."""
+    """A conditional write did not apply; ``current`` is the item (its model) as it was, or None."""
 
-    def __init__(self, current: Item | None) -> None:
+    def __init__(self, current: Any) -> None:
         super().__init__("condition failed")
         self.current = current
 
@@ -106,53 +109,59 @@ class _Expression:
         return attributes
 
 
-class Table:
-    """The items of one table, by their partition key ``key``.
+CUSTOMER_INDEX = "customerId-createdAt-index"  # every kind's: the owner's items, newest first
 
-    ``projection`` limits what reads return to the attributes the API shows (internal ones, such
-    as an album's counted photo names, are never read back); None reads whole items.
-    """
 
-    def __init__(self, name: str, key: str, client: Any, *, projection: Sequence[str] | None = None) -> None:
+class Table[M: BaseModel]:
+    """The items of one kind: ``model`` in the table ``name`` whose partition key is ``key``."""
+
+    def __init__(self, name: str, key: str, model: type[M], client: Any) -> None:
         self.name = name
         self.key = key
+        self._model = model
         self._client = client
-        self._projection = {f"#p{i}": attribute for i, attribute in enumerate(projection)} if projection else None
+        shown = [field.alias or field_name for field_name, field in model.model_fields.items()]
+        self._projection = {f"#p{i}": attribute for i, attribute in enumerate(shown)}
 
     def _key(self, key_value: str) -> dict[str, Any]:
         return {self.key: {"S": key_value}}
 
-    def _projected(self) -> dict[str, Any]:
-        if self._projection is None:
-            return {}
-        return {"ProjectionExpression": ", ".join(self._projection), "ExpressionAttributeNames": self._projection}
+    def _item(self, item: Mapping[str, Any] | None) -> M | None:
+        """The model of a DynamoDB-typed item."""
+        return self._model.model_validate(from_item(item)) if item else None
 
-    def get(self, key_value: str) -> Item | None:
+    def _refusal(self, current: Item | None) -> ConditionFailed:
+        return ConditionFailed(self._model.model_validate(current) if current else None)
+
+    def get(self, key_value: str) -> M | None:
         response = self._client.get_item(
-            TableName=self.name, Key=self._key(key_value), ConsistentRead=True, **self._projected()
+            TableName=self.name,
+            Key=self._key(key_value),
+            ConsistentRead=True,
+            ProjectionExpression=", ".join(self._projection),
+            ExpressionAttributeNames=self._projection,
         )
-        item = response.get("Item")
-        return from_item(item) if item else None
+        return self._item(response.get("Item"))
 
-    def put_new(self, values: Mapping[str, Any]) -> None:
+    def insert(self, item: M) -> None:
         """PutItem only if no item has this key yet; botocore's retry that finds exactly its own item is done."""
-        item = to_item(values)
+        stored = to_item(item.model_dump(by_alias=True))
         try:
             self._client.put_item(
                 TableName=self.name,
-                Item=item,
+                Item=stored,
                 ConditionExpression=f"attribute_not_exists({self.key})",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as error:
             current = _refused(error)
-            if _was_retried(error) and current == from_item(item):
+            if _was_retried(error) and current == from_item(stored):
                 return
-            raise ConditionFailed(current) from None
+            raise self._refusal(current) from None
 
     def update(
         self, key_value: str, changes: Mapping[str, Any], *, when: Condition, add: Mapping[str, Any] | None = None
-    ) -> Item:
+    ) -> M:
         """Set (value) or remove (None) ``changes``, and ADD ``add``, in one conditional write.
 
         Returns the item as it now is. A refusal raises ConditionFailed, unless botocore retried
@@ -179,11 +188,11 @@ class Table:
         except Exception as error:
             current = _refused(error)
             if _was_retried(error) and current is not None and _holds(current, changes):
-                return current
-            raise ConditionFailed(current) from None
-        return from_item(response["Attributes"])
+                return self._model.model_validate(current)
+            raise self._refusal(current) from None
+        return self._model.model_validate(from_item(response["Attributes"]))
 
-    def delete(self, key_value: str, *, when: Condition) -> Item | None:
+    def delete(self, key_value: str, *, when: Condition) -> M | None:
         """Delete in one conditional write; return the item as it was.
 
         None: botocore retried this delete and found the item gone, so the first attempt (whose
@@ -204,19 +213,26 @@ class Table:
             current = _refused(error)
             if _was_retried(error) and current is None:
                 return None
-            raise ConditionFailed(current) from None
-        return from_item(response["Attributes"])
+            raise self._refusal(current) from None
+        return self._item(response["Attributes"])
+
+    def list_for_customer(
+        self, customer_id: str, *, limit: int, token: str | None, status: StrEnum | None = None
+    ) -> Page[M]:
+        """One page of the customer's items, newest first (the customer index of every kind)."""
+        keys = frozenset({self.key, "customerId", "createdAt"})
+        return self.query_page(CUSTOMER_INDEX, ("customerId", customer_id), keys, limit=limit, token=token, status=status)
 
     def query_page(
         self,
-        *,
         index: str,
         partition: tuple[str, str],
         key_attributes: frozenset[str],
+        *,
         limit: int,
         token: str | None,
         status: StrEnum | None = None,
-    ) -> Page[Item]:
+    ) -> Page[M]:
         """One Query page of ``index`` (sorted by ``createdAt``), newest first.
 
         ``status`` filters the page (so it may hold fewer than ``limit`` items while a next token
@@ -226,20 +242,19 @@ class Table:
         start = decode_token(token, key_attributes=key_attributes, partition=partition)
         expression = _Expression()
         query: dict[str, Any] = {
-            "KeyConditionExpression": f"{expression.name(partition_name)} = {expression.value(partition_value)}"
+            "KeyConditionExpression": f"{expression.name(partition_name)} = {expression.value(partition_value)}",
+            "ProjectionExpression": ", ".join(self._projection),
         }
         if status is not None:
             query["FilterExpression"] = f"{expression.name('status')} = {expression.value(status.value)}"
         attributes = expression.attributes()
-        if self._projection is not None:
-            query["ProjectionExpression"] = ", ".join(self._projection)
-            attributes["ExpressionAttributeNames"] = attributes["ExpressionAttributeNames"] | self._projection
+        attributes["ExpressionAttributeNames"] |= self._projection
         if start is not None:
             query["ExclusiveStartKey"] = start
         response = self._client.query(
             TableName=self.name, IndexName=index, Limit=limit, ScanIndexForward=False, **query, **attributes
         )
-        items = [from_item(item) for item in response.get("Items", [])]
+        items = [self._model.model_validate(from_item(item)) for item in response.get("Items", [])]
         return Page(items, encode_token(response.get("LastEvaluatedKey")))
 
 

@@ -1,9 +1,9 @@
-"""Data access for the Albums table: the only module that names its attributes and index.
+"""Data access for the Albums table: partition key ``albumId``; GSI ``customerId-createdAt-index``
+(sorted by ``createdAt``, projecting everything). Every call is one request.
 
-Table: partition key ``albumId``; GSI ``customerId-createdAt-index`` (sorted by ``createdAt``,
-projecting everything). Every call is one request through ``ape_moments.table``. Besides the
-shared operations it counts photos: ``uploadedPhotos``, a string set on the album item, holds
-the name of every photo counted, so a photo S3 reports twice is counted once.
+Besides the shared operations of ``ape_moments.table`` it counts photos: ``uploadedPhotos``, a
+string set on the album item, holds the name of every photo counted, so a photo S3 reports
+twice is counted once. Reads never return that set (``Album`` does not name it).
 """
 
 from __future__ import annotations
@@ -12,12 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from ape_moments.media.albums import Album
-from ape_moments.table import Condition, ConditionFailed, Item, Page, Table
-
-CUSTOMER_INDEX = "customerId-createdAt-index"
-_CUSTOMER_KEYS = frozenset({"albumId", "customerId", "createdAt"})
-# What reads return: the attributes the API shows, never the internal uploadedPhotos.
-_SHOWN = tuple(field.alias or name for name, field in Album.model_fields.items())
+from ape_moments.table import Condition, ConditionFailed, Table
 
 
 class PhotoCount(StrEnum):
@@ -26,32 +21,9 @@ class PhotoCount(StrEnum):
     NO_SUCH_ALBUM = "no-such-album"  # the album was deleted (or never existed)
 
 
-class AlbumsRepository:
+class AlbumsRepository(Table[Album]):
     def __init__(self, table_name: str, client: Any) -> None:
-        self._table = Table(table_name, "albumId", client, projection=_SHOWN)
-
-    def insert(self, album: Album) -> None:
-        self._table.put_new(album.model_dump(mode="json", by_alias=True))
-
-    def get(self, album_id: str) -> Album | None:
-        return _album(self._table.get(album_id))
-
-    def list_for_customer(self, customer_id: str, *, limit: int, token: str | None) -> Page[Album]:
-        page = self._table.query_page(
-            index=CUSTOMER_INDEX,
-            partition=("customerId", customer_id),
-            key_attributes=_CUSTOMER_KEYS,
-            limit=limit,
-            token=token,
-        )
-        return page.map(Album.model_validate)
-
-    def update(self, album_id: str, changes: dict[str, Any], *, when: Condition) -> Album:
-        return Album.model_validate(self._table.update(album_id, changes, when=when))
-
-    def delete(self, album_id: str, *, when: Condition) -> Album | None:
-        """The album as it was; None when botocore's retry found our own delete already done."""
-        return _album(self._table.delete(album_id, when=when))
+        super().__init__(table_name, "albumId", Album, client)
 
     def count_photo(self, album_id: str, photo_name: str, *, now: str) -> PhotoCount:
         """Add 1 to imageCount unless ``photo_name`` was counted already: one conditional write.
@@ -60,7 +32,7 @@ class AlbumsRepository:
         event exactly one applies; the other fails the condition and is reported, not counted.
         """
         try:
-            self._table.update(
+            self.update(
                 album_id,
                 {"updatedAt": now},
                 add={"imageCount": 1, "uploadedPhotos": {photo_name}},
@@ -69,12 +41,3 @@ class AlbumsRepository:
         except ConditionFailed as failed:
             return PhotoCount.ALREADY_COUNTED if failed.current else PhotoCount.NO_SUCH_ALBUM
         return PhotoCount.COUNTED
-
-
-def current_album(failed: ConditionFailed) -> Album | None:
-    """The album a refused write handed back, if there was one."""
-    return _album(failed.current)
-
-
-def _album(item: Item | None) -> Album | None:
-    return Album.model_validate(item) if item else None

@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from ape_moments.caller import Caller
 from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import ApiError, Conflict, NotFound
-from ape_moments.media.album_repository import AlbumsRepository, PhotoCount, current_album
+from ape_moments.media.album_repository import AlbumsRepository, PhotoCount
 from ape_moments.media.albums import (
     ALBUM_PHOTO_KEY,
     ALBUM_RULES,
@@ -93,7 +93,7 @@ class AlbumService:
         try:
             return self._albums.update(change.album_id, writes, when=when)
         except ConditionFailed as failed:
-            raise self._explain_edit(current_album(failed), caller, change.status) from None
+            raise self._explain_edit(failed.current, caller, change.status) from None
 
     @staticmethod
     def _explain_edit(current: Album | None, caller: Caller, target: AlbumStatus | None) -> ApiError:
@@ -117,7 +117,7 @@ class AlbumService:
         try:
             return self._albums.delete(album_id, when=when) or album
         except ConditionFailed as failed:
-            current = current_album(failed)
+            current = failed.current
             if current is None:
                 raise _not_found() from None  # a concurrent delete won
             ALBUM_RULES.check_deletable(current.status)

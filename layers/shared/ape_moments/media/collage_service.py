@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from ape_moments.caller import Caller
 from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import ApiError, Conflict, NotFound
-from ape_moments.media.collage_repository import CollagesRepository, current_collage
+from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collages import (
     COLLAGE_IMAGE_KEY,
     COLLAGE_RULES,
@@ -93,7 +93,7 @@ class CollageService:
                 change.collage_id, writes, when=Condition(owner_id=owner_condition(caller), statuses=allowed)
             )
         except ConditionFailed as failed:
-            raise self._explain_edit(current_collage(failed), caller, change.status) from None
+            raise self._explain_edit(failed.current, caller, change.status) from None
 
     @staticmethod
     def _explain_edit(current: Collage | None, caller: Caller, target: CollageStatus | None) -> ApiError:
@@ -114,7 +114,7 @@ class CollageService:
                 collage_id, when=Condition(owner_id=owner_condition(caller), statuses=COLLAGE_RULES.deletable)
             )
         except ConditionFailed as failed:
-            current = current_collage(failed)
+            current = failed.current
             if current is None:
                 raise _not_found() from None  # a concurrent delete won
             COLLAGE_RULES.check_deletable(current.status)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ape_moments.clock import utc_now
 from ape_moments.orders.models import Order, OrderStatus, StatusChange, status_change
 from ape_moments.orders.payments import OncePerOrder, PaymentDeclined
-from ape_moments.orders.repository import OrdersRepository, current_order
+from ape_moments.orders.repository import OrdersRepository
 from ape_moments.table import ConditionFailed
 
 logger = Logger(child=True)
@@ -101,7 +101,7 @@ def finish(
     try:
         orders.change_status(order_id, change, allowed_from=sources, payment_id=payment_id)
     except ConditionFailed as failed:
-        current = current_order(failed)
+        current = failed.current
         logger.warning(
             "order changed during processing; left as is", order_id=order_id, status=current and current.status
         )

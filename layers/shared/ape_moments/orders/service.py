@@ -31,7 +31,7 @@ from ape_moments.orders.models import (
     status_change,
 )
 from ape_moments.orders.queue import ProcessingQueue
-from ape_moments.orders.repository import OrdersRepository, current_order
+from ape_moments.orders.repository import OrdersRepository
 from ape_moments.table import ConditionFailed, Page
 from ape_moments.validation import parse
 
@@ -81,7 +81,7 @@ class OrderService:
         try:
             return self._orders.change_status(request.order_id, change, allowed_from=sources, owner_id=owner_id)
         except ConditionFailed as failed:
-            raise _explain(current_order(failed), actor, target, owner_id) from None
+            raise _explain(failed.current, actor, target, owner_id) from None
 
 
 def _explain(current: Order | None, actor: Actor, target: OrderStatus, owner_id: str | None) -> Exception:
@@ -198,7 +198,7 @@ class OrderSubmission:
                 owner_id=owner_id,
             )
         except ConditionFailed as failed:
-            current = current_order(failed)
+            current = failed.current
             if current is None or (owner_id is not None and current.customer_id != owner_id):
                 raise _not_found() from None
             raise Conflict(f"status: an order in {current.status} cannot be processed") from None
