@@ -32,6 +32,14 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+class ListRequest(ApiModel):
+    """A listing of a customer's items: whose (admins name them), how many, where to go on."""
+
+    customer_id: OwnerId | None = None
+    limit: PageLimit = 20
+    next_token: str | None = None
+
+
 class StoredModel(ApiModel):
     """An item as stored: attributes the model does not name (internal ones) are ignored."""
 
@@ -45,6 +53,11 @@ class Actor(StrEnum):
     OWNER = "owner"  # the customer or guest the item belongs to
     ADMIN = "admin"
     BACKEND = "backend"  # the project's own asynchronous work (order processing; later, rendering)
+
+
+ANYONE = frozenset(Actor)
+PEOPLE = frozenset({Actor.OWNER, Actor.ADMIN})  # the moves a customer makes (an admin may too)
+STAFF = frozenset({Actor.ADMIN, Actor.BACKEND})  # the backend's moves (an admin may make them, to repair)
 
 
 def actor_of(caller: Caller) -> Actor:

@@ -221,7 +221,9 @@ class Table[M: BaseModel]:
     ) -> Page[M]:
         """One page of the customer's items, newest first (the customer index of every kind)."""
         keys = frozenset({self.key, "customerId", "createdAt"})
-        return self.query_page(CUSTOMER_INDEX, ("customerId", customer_id), keys, limit=limit, token=token, status=status)
+        return self.query_page(
+            CUSTOMER_INDEX, ("customerId", customer_id), keys, limit=limit, token=token, status=status
+        )
 
     def query_page(
         self,

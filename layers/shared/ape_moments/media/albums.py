@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import Conflict
-from ape_moments.models import Actor, ApiModel, Name, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
+from ape_moments.models import PEOPLE, STAFF, ApiModel, ListRequest, Name, ObjectId, StatusRules, StoredModel
 
 ALBUMS_PREFIX = "albums/"
 # Bounds the album item: every counted photo's name is kept in it to count each photo once.
@@ -36,17 +36,15 @@ class AlbumStatus(StrEnum):
 
 
 _UP, _READY, _PROC, _DONE = AlbumStatus
-_PEOPLE = frozenset({Actor.OWNER, Actor.ADMIN})
-_STAFF = frozenset({Actor.ADMIN, Actor.BACKEND})  # the backend that makes the PDF; an admin, to repair
 
 ALBUM_RULES = StatusRules[AlbumStatus](
     noun="an album",
     transitions={
-        (_UP, _READY): _PEOPLE,  # "I am done uploading"
-        (_READY, _UP): _PEOPLE,  # reopen for more photos
-        (_READY, _PROC): _STAFF,  # the PDF is being made
-        (_PROC, _DONE): _STAFF,  # the PDF is ready (pdfUrl)
-        (_PROC, _READY): _STAFF,  # making the PDF failed: back to the customer
+        (_UP, _READY): PEOPLE,  # "I am done uploading"
+        (_READY, _UP): PEOPLE,  # reopen for more photos
+        (_READY, _PROC): STAFF,  # the PDF is being made
+        (_PROC, _DONE): STAFF,  # the PDF is ready (pdfUrl)
+        (_PROC, _READY): STAFF,  # making the PDF failed: back to the customer
     },
     accepts_uploads=frozenset({_UP, _READY}),
     content_editable=frozenset(AlbumStatus),  # name and description are labels: always editable
@@ -70,10 +68,7 @@ class GetAlbumRequest(ApiModel):
     album_id: ObjectId
 
 
-class ListAlbumsRequest(ApiModel):
-    customer_id: OwnerId | None = None
-    limit: PageLimit = 20
-    next_token: str | None = None
+ListAlbumsRequest = ListRequest
 
 
 class UpdateAlbumInput(ApiModel):

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.models import Actor, ApiModel, Name, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
+from ape_moments.models import PEOPLE, STAFF, ApiModel, ListRequest, Name, ObjectId, StatusRules, StoredModel
 
 COLLAGES_PREFIX = "collages/"
 MAX_METADATA_BYTES = 4096
@@ -41,16 +41,14 @@ class CollageStatus(StrEnum):
 
 
 _DRAFT, _PROC, _DONE, _FAILED = CollageStatus
-_PEOPLE = frozenset({Actor.OWNER, Actor.ADMIN})
-_STAFF = frozenset({Actor.ADMIN, Actor.BACKEND})  # the backend that renders; an admin, to repair
 
 COLLAGE_RULES = StatusRules[CollageStatus](
     noun="a collage",
     transitions={
-        (_DRAFT, _PROC): _PEOPLE,  # the customer submits the collage for rendering
-        (_PROC, _DONE): _STAFF,  # rendered (outputImageUrl)
-        (_PROC, _FAILED): _STAFF,  # rendering failed
-        (_FAILED, _DRAFT): _PEOPLE,  # edit and submit again
+        (_DRAFT, _PROC): PEOPLE,  # the customer submits the collage for rendering
+        (_PROC, _DONE): STAFF,  # rendered (outputImageUrl)
+        (_PROC, _FAILED): STAFF,  # rendering failed
+        (_FAILED, _DRAFT): PEOPLE,  # edit and submit again
     },
     # template and sourceImages decide the rendering: they change only before it or after it failed.
     accepts_uploads=frozenset({_DRAFT, _FAILED}),
@@ -119,10 +117,7 @@ class GetCollageRequest(ApiModel):
     collage_id: ObjectId
 
 
-class ListCollagesRequest(ApiModel):
-    customer_id: OwnerId | None = None
-    limit: PageLimit = 20
-    next_token: str | None = None
+ListCollagesRequest = ListRequest
 
 
 class UpdateCollageInput(ApiModel):

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from ape_moments.clock import to_aws_datetime, to_epoch_seconds
-from ape_moments.models import Actor, ApiModel, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
+from ape_moments.models import ANYONE, STAFF, Actor, ApiModel, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
 
 PENDING_LIFETIME = timedelta(days=7)
 MAX_ERROR_MESSAGE = 500
@@ -62,16 +62,14 @@ class OrderStatus(StrEnum):
 
 
 _P, _R, _C, _F = OrderStatus
-_ALL = frozenset(Actor)
-_STAFF = frozenset({Actor.ADMIN, Actor.BACKEND})
 
 ORDER_RULES = StatusRules[OrderStatus](
     noun="an order",
     transitions={
-        (_P, _R): _ALL,
-        (_P, _F): _ALL,  # cancel
-        (_R, _C): _STAFF,
-        (_R, _F): _STAFF,
+        (_P, _R): ANYONE,
+        (_P, _F): ANYONE,  # cancel
+        (_R, _C): STAFF,
+        (_R, _F): STAFF,
         (_F, _P): frozenset({Actor.ADMIN}),  # retry
     },
 )
