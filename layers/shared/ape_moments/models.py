@@ -40,6 +40,12 @@ class ListRequest(ApiModel):
     next_token: str | None = None
 
 
+class InputRequest[I: BaseModel](ApiModel):
+    """A mutation's arguments in the Amplify style: one ``input`` object."""
+
+    input: I
+
+
 class StoredModel(ApiModel):
     """An item as stored: attributes the model does not name (internal ones) are ignored."""
 

@@ -13,7 +13,17 @@ from pydantic import Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import Conflict
-from ape_moments.models import PEOPLE, STAFF, ApiModel, ListRequest, Name, ObjectId, StatusRules, StoredModel
+from ape_moments.models import (
+    PEOPLE,
+    STAFF,
+    ApiModel,
+    InputRequest,
+    ListRequest,
+    Name,
+    ObjectId,
+    StatusRules,
+    StoredModel,
+)
 
 ALBUMS_PREFIX = "albums/"
 # Bounds the album item: every counted photo's name is kept in it to count each photo once.
@@ -60,8 +70,7 @@ class CreateAlbumInput(ApiModel):
     description: Description | None = None
 
 
-class CreateAlbumRequest(ApiModel):
-    input: CreateAlbumInput
+CreateAlbumRequest = InputRequest[CreateAlbumInput]
 
 
 class GetAlbumRequest(ApiModel):
@@ -94,16 +103,14 @@ class UpdateAlbumInput(ApiModel):
         return self.model_dump(by_alias=True, include=self.model_fields_set - {"album_id", "status"})
 
 
-class UpdateAlbumRequest(ApiModel):
-    input: UpdateAlbumInput
+UpdateAlbumRequest = InputRequest[UpdateAlbumInput]
 
 
 class DeleteAlbumInput(ApiModel):
     album_id: ObjectId
 
 
-class DeleteAlbumRequest(ApiModel):
-    input: DeleteAlbumInput
+DeleteAlbumRequest = InputRequest[DeleteAlbumInput]
 
 
 # ---- the stored album -----------------------------------------------------------------------

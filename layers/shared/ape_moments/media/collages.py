@@ -18,7 +18,17 @@ from typing import Annotated, Any, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.models import PEOPLE, STAFF, ApiModel, ListRequest, Name, ObjectId, StatusRules, StoredModel
+from ape_moments.models import (
+    PEOPLE,
+    STAFF,
+    ApiModel,
+    InputRequest,
+    ListRequest,
+    Name,
+    ObjectId,
+    StatusRules,
+    StoredModel,
+)
 
 COLLAGES_PREFIX = "collages/"
 MAX_METADATA_BYTES = 4096
@@ -109,8 +119,7 @@ class CreateCollageInput(ApiModel):
     metadata: Metadata | None = None
 
 
-class CreateCollageRequest(ApiModel):
-    input: CreateCollageInput
+CreateCollageRequest = InputRequest[CreateCollageInput]
 
 
 class GetCollageRequest(ApiModel):
@@ -155,16 +164,14 @@ class UpdateCollageInput(ApiModel):
         return self.model_dump(mode="json", by_alias=True, include=self.model_fields_set - {"collage_id", "status"})
 
 
-class UpdateCollageRequest(ApiModel):
-    input: UpdateCollageInput
+UpdateCollageRequest = InputRequest[UpdateCollageInput]
 
 
 class DeleteCollageInput(ApiModel):
     collage_id: ObjectId
 
 
-class DeleteCollageRequest(ApiModel):
-    input: DeleteCollageInput
+DeleteCollageRequest = InputRequest[DeleteCollageInput]
 
 
 # ---- the stored collage ---------------------------------------------------------------------
