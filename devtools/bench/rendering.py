@@ -201,7 +201,7 @@ def main() -> None:
         print(f"{len(photos)} photos {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}, {average_mb:.1f} MB each on average")
         results: dict[str, dict[str, Any]] = {}
         for case in args.only or CASES:
-            runs = []
+            runs: list[dict[str, Any]] = []
             for _ in range(max(1, min(args.runs, RUNS_AT_MOST.get(case, args.runs)))):
                 if runs and time.monotonic() - started > BUDGET_SECONDS:
                     break
