@@ -16,6 +16,7 @@ delete retried by botocore that finds its item gone.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
+# Written by every update, never read by a model: see Table.update.
+WRITE_ID = "writeId"
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,6 +170,9 @@ class Table[M: BaseModel]:
         Returns the item as it now is. A refusal raises ConditionFailed, unless botocore retried
         the write and the item holds exactly what ``changes`` sets: the first attempt applied.
         """
+        # A token unique to this write: a retried write recognises its own first attempt by it,
+        # not by values a concurrent writer in the same millisecond could have set as well.
+        changes = {**changes, WRITE_ID: uuid.uuid4().hex}
         expression = _Expression()
         sets = [f"{expression.name(a)} = {expression.value(v)}" for a, v in changes.items() if v is not None]
         removes = [expression.name(a) for a, v in changes.items() if v is None]
