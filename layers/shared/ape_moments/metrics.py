@@ -90,7 +90,8 @@ def _publish(
         for key, id_value in metadata.items():
             # One flush may hold several events (a batch of orders): keep every id.
             seen = metrics.metadata_set.setdefault(f"{key}s", [])
-            seen.append(id_value)
+            if id_value not in seen:
+                seen.append(id_value)
         return
     dimensions = {"service": service.value, **(extra or {})}
     with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE, default_dimensions=dimensions) as one:
