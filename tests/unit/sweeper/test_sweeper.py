@@ -193,7 +193,7 @@ def test_a_failed_send_after_the_requeue_write_is_found_again(
 
 def test_the_handler_runs_a_sweep_from_the_sample_event(aws: Any, customer: Any, sweeper_environment: None) -> None:
     stuck = seed_order(customer, "PROCESSING", created=minutes_ago(45))
-    event = json.loads((EVENTS / "sweeper_schedule.json").read_text())
+    event = json.loads((EVENTS / "sweeper.json").read_text())
     report = load_handler("sweeper").lambda_handler(event, FakeContext())
     assert report == {"order": {"requeued": 1, "failed": 0}}
     assert queued_ids(aws) == [stuck.order_id]
