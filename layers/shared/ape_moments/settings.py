@@ -56,8 +56,9 @@ class OrderSubmissionSettings(OrdersSettings):
 class SweeperSettings(OrderSubmissionSettings):
     """The stuck-work sweeper: requeues orders through the order queue, or fails them."""
 
-    stuck_after_minutes: int = Field(ge=1, le=1440, alias="STUCK_AFTER_MINUTES")
-    max_requeues: int = Field(ge=0, le=10, alias="SWEEPER_MAX_REQUEUES")
+    # Defaults: the template's parameter defaults (the template always sets both).
+    stuck_after_minutes: int = Field(30, ge=1, le=1440, alias="STUCK_AFTER_MINUTES")
+    max_requeues: int = Field(2, ge=0, le=10, alias="SWEEPER_MAX_REQUEUES")
 
 
 class MediaSettings(FunctionSettings):
