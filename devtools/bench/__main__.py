@@ -22,6 +22,17 @@ def _plans(only: list[str] | None) -> dict[str, Case | str]:
     return {spec.logical_id: case_for(spec, available) for spec in specs if not only or spec.logical_id in only}
 
 
+def snapstart_functions() -> set[str]:
+    """The functions template.yaml gives SnapStart (where an environment enables it): the API functions."""
+    from devtools import template
+
+    return {
+        name
+        for name, function in template.resources("AWS::Serverless::Function").items()
+        if "SnapStart" in function["Properties"]
+    }
+
+
 def _reset_moto() -> None:
     from moto.core.base_backend import BackendDict
 
@@ -47,7 +58,8 @@ def in_process(plans: dict[str, Case | str], results: dict[str, Any], *, warm_ru
 
 
 def cold(plans: dict[str, Case | str], results: dict[str, Any], *, runs: int, importtime: bool) -> None:
-    """Cold starts in fresh processes, against a moto server on 127.0.0.1."""
+    """Cold starts in fresh processes, against a moto server on 127.0.0.1; SnapStart's restore simulated too."""
+    snapstart = snapstart_functions()
     with cold_start.moto_server() as endpoint, Harness.open(endpoint=endpoint) as harness:
         for name, plan in plans.items():
             if isinstance(plan, str):
@@ -56,6 +68,8 @@ def cold(plans: dict[str, Case | str], results: dict[str, Any], *, runs: int, im
             try:
                 prepared = harness.prepare(plan, price=False)
                 entry["cold"] = cold_start.measure(harness, prepared, runs=runs).stats()
+                if name in snapstart:
+                    entry["restored"] = cold_start.measure(harness, prepared, runs=runs, restored=True).stats()
                 if importtime:
                     entry["imports"] = cold_start.import_breakdown(harness, prepared)
             except Exception as error:

@@ -14,7 +14,8 @@ from tests.conftest import ROOT, _clear_caches
 
 KNOWN = {field.alias for field in Settings.model_fields.values()}
 # A valid value for every variable the layer reads.
-VALID = {name: "1800" if name == "UPLOAD_URL_EXPIRES_IN" else f"value-of-{name.lower()}" for name in KNOWN}
+NUMBERS = {"UPLOAD_URL_EXPIRES_IN": "1800", "STUCK_AFTER_MINUTES": "30", "SWEEPER_MAX_REQUEUES": "2"}
+VALID = {name: NUMBERS.get(name, f"value-of-{name.lower()}") for name in KNOWN}
 
 
 def handler_folders() -> dict[str, str]:
@@ -41,7 +42,7 @@ def read_variables(function: str) -> list[str]:
 
 
 CASES = [(function, variable) for function in sorted(handler_folders()) for variable in read_variables(function)]
-REQUIRED = [(function, variable) for function, variable in CASES if variable != "UPLOAD_URL_EXPIRES_IN"]
+REQUIRED = [(function, variable) for function, variable in CASES if variable not in NUMBERS]  # those have defaults
 
 
 def set_environment(monkeypatch: pytest.MonkeyPatch, function: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
+from ape_moments import metrics
 from ape_moments.clock import utc_now
 from ape_moments.orders.models import Order, OrderStatus, StatusChange, status_change
 from ape_moments.orders.payments import OncePerOrder, PaymentDeclined
@@ -59,21 +60,15 @@ class OrderProcessor:
         try:
             payment_id = self._charge_once(order)
         except PaymentDeclined as declined:
-            finish(
-                self._orders,
-                order_id,
-                status_change(OrderStatus.FAILED, now=self._clock(), error_message=declined.reason),
-                _FROM_PROCESSING,
-            )
+            metrics.payment_declined(order_id)
+            failed = status_change(OrderStatus.FAILED, now=self._clock(), error_message=declined.reason)
+            if finish(self._orders, order_id, failed, _FROM_PROCESSING):
+                metrics.order_failed(order_id, metrics.OrderFailure.PAYMENT_DECLINED)
             return
         fulfil(order)
-        finish(
-            self._orders,
-            order_id,
-            status_change(OrderStatus.COMPLETED, now=self._clock()),
-            _FROM_PROCESSING,
-            payment_id=payment_id,
-        )
+        completed = status_change(OrderStatus.COMPLETED, now=self._clock())
+        if finish(self._orders, order_id, completed, _FROM_PROCESSING, payment_id=payment_id):
+            metrics.order_completed(order_id)
 
 
 class DeadLetters:
@@ -86,7 +81,8 @@ class DeadLetters:
     def give_up(self, order_id: str) -> None:
         """Record the failure on the order if it is still open."""
         change = status_change(OrderStatus.FAILED, now=self._clock(), error_message=GAVE_UP_MESSAGE)
-        finish(self._orders, order_id, change, _STILL_OPEN)
+        if finish(self._orders, order_id, change, _STILL_OPEN):
+            metrics.order_failed(order_id, metrics.OrderFailure.DEAD_LETTERED)
 
 
 def finish(
@@ -96,8 +92,11 @@ def finish(
     sources: frozenset[OrderStatus],
     *,
     payment_id: str | None = None,
-) -> None:
-    """The backend's last move of an order; if an admin moved it meanwhile, their decision stands."""
+) -> bool:
+    """The backend's last move of an order; if an admin moved it meanwhile, their decision stands.
+
+    True when this call moved the order (its metrics are then published by the caller).
+    """
     try:
         orders.change_status(order_id, change, allowed_from=sources, payment_id=payment_id)
     except ConditionFailed as failed:
@@ -105,5 +104,6 @@ def finish(
         logger.warning(
             "order changed during processing; left as is", order_id=order_id, status=current and current.status
         )
-        return
+        return False
     logger.info("order processed", order_id=order_id, status=change.status.value)
+    return True
