@@ -30,6 +30,7 @@ TABLE_ENV = {
     "OrdersTable": "ORDERS_TABLE_NAME",
     "AlbumsTable": "ALBUMS_TABLE_NAME",
     "CollagesTable": "COLLAGES_TABLE_NAME",
+    "PhotosTable": "PHOTOS_TABLE_NAME",
     "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
 }
 BUCKET = "apemoments-test-media"

@@ -288,6 +288,7 @@ def test_tables() -> None:
         "OrdersTable": {"customerId-createdAt-index", "status-createdAt-index"},
         "AlbumsTable": {"customerId-createdAt-index"},
         "CollagesTable": {"customerId-createdAt-index"},
+        "PhotosTable": {"parent-uploadedAt-index"},
     }
     for name, expected in indexes.items():
         props = RESOURCES[name]["Properties"]
