@@ -55,12 +55,12 @@ def test_a_queue_added_without_alarms_fails() -> None:
 
 def test_a_table_or_index_added_without_alarms_fails() -> None:
     table = copy.deepcopy(RESOURCES["AlbumsTable"])
-    assert missing_alarms(_with(PhotosTable=table)) == [
-        "PhotosTable ReadThrottleEvents",
-        "PhotosTable WriteThrottleEvents",
-        "PhotosTable customerId-createdAt-index ReadThrottleEvents",
-        "PhotosTable customerId-createdAt-index WriteThrottleEvents",
-        "PhotosTable system errors",
+    assert missing_alarms(_with(SketchesTable=table)) == [
+        "SketchesTable ReadThrottleEvents",
+        "SketchesTable WriteThrottleEvents",
+        "SketchesTable customerId-createdAt-index ReadThrottleEvents",
+        "SketchesTable customerId-createdAt-index WriteThrottleEvents",
+        "SketchesTable system errors",
     ]
     changed = copy.deepcopy(TEMPLATE)
     indexes = changed["Resources"]["AlbumsTable"]["Properties"]["GlobalSecondaryIndexes"]
