@@ -56,6 +56,8 @@ class OrderSubmissionSettings(OrdersSettings):
 class MediaSettings(FunctionSettings):
     media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
     upload_url_expires_in: int = Field(3600, ge=60, le=3600, alias="UPLOAD_URL_EXPIRES_IN")
+    # Photo records: deleting an album or collage deletes them; landed uploads write them.
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
 
 
 class AlbumSettings(MediaSettings):
@@ -72,5 +74,12 @@ class UploadEventsSettings(AlbumSettings, CollageSettings):
     """S3 upload events: album photos and collage images."""
 
 
-class Settings(IdempotentOrdersSettings, OrderSubmissionSettings, UploadEventsSettings):
+class PhotoSettings(AlbumSettings, CollageSettings):
+    """listAlbumPhotos, listCollagePhotos, deletePhoto: URLs presigned at read time."""
+
+    # SPEC 7: at most 15 minutes by default, configurable up to an hour.
+    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
+
+
+class Settings(IdempotentOrdersSettings, OrderSubmissionSettings, UploadEventsSettings, PhotoSettings):
     """Every variable some function reads (the template tests check no function sets another)."""

@@ -71,6 +71,7 @@ class Condition:
     statuses: Collection[StrEnum] | None = None  # None: any status
     equals: Mapping[str, Any] = field(default_factory=dict)  # attribute -> the value it must still have
     lacks: tuple[str, str] | None = None  # (set attribute, member) the set must not hold yet
+    below: Mapping[str, int] = field(default_factory=dict)  # attribute -> a bound it must stay under
 
 
 class _Expression:
@@ -103,6 +104,8 @@ class _Expression:
         if when.lacks is not None:
             attribute, member = when.lacks
             conditions.append(f"NOT contains({self.name(attribute)}, {self.value(member)})")
+        for attribute, bound in when.below.items():
+            conditions.append(f"{self.name(attribute)} < {self.value(bound)}")
         return " AND ".join(conditions)
 
     def attributes(self) -> dict[str, Any]:
@@ -112,6 +115,8 @@ class _Expression:
         return attributes
 
 
+BATCH_SIZE = 25  # the most BatchWriteItem takes at once
+BATCH_ATTEMPTS = 5  # DynamoDB may leave some of a batch unprocessed under load
 CUSTOMER_INDEX = "customerId-createdAt-index"  # every kind's: the owner's items, newest first
 
 
@@ -226,6 +231,20 @@ class Table[M: BaseModel]:
                 return None
             raise self._refusal(current) from None
         return self._item(response["Attributes"])
+
+    def delete_keys(self, key_values: Collection[str]) -> None:
+        """Delete these items unconditionally (an item already gone is fine): BatchWriteItem, 25 a request."""
+        pending = [{"DeleteRequest": {"Key": self._key(key_value)}} for key_value in key_values]
+        for attempt in range(BATCH_ATTEMPTS):
+            unprocessed: list[dict[str, Any]] = []
+            for start in range(0, len(pending), BATCH_SIZE):
+                response = self._client.batch_write_item(RequestItems={self.name: pending[start : start + BATCH_SIZE]})
+                unprocessed.extend(response.get("UnprocessedItems", {}).get(self.name, []))
+            if not unprocessed:
+                return
+            pending = unprocessed
+            time.sleep(random.uniform(0.05, 0.1) * 2**attempt)  # noqa: S311 - jitter, not secrecy
+        raise RuntimeError(f"{len(pending)} items of {self.name} were still not deleted")
 
     # ---- actions of a transaction (``transact``): the same writes, applied together or not at all
 

@@ -11,13 +11,18 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
+import ape_imaging.photos  # noqa: F401 - registers pillow-heif, so the test can write a HEIC
+from ape_moments import aws as aws_clients
 from ape_moments.media import wiring
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
+from ape_moments.media.photo_repository import PhotosRepository
 from tests.conftest import EVENTS, FakeContext, load_handler, resolver_functions
+from tests.unit.imaging.images import encode, noisy
 from tests.unit.media.helpers import albums, collages
 
 SAMPLE_ALBUM_ID = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"
@@ -124,18 +129,29 @@ def test_appsync_sample(aws: Any, name: str) -> None:
     assert check(result), result
 
 
-def test_s3_photo_created_sample_counts_the_photo(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_photo_created_sample_becomes_a_counted_photo(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     sample = load("s3_album_photo_created.json")
+    record = sample["Records"][0]
     # The sample names a deployed bucket; this function's MEDIA_BUCKET_NAME must be that bucket.
-    monkeypatch.setenv("MEDIA_BUCKET_NAME", sample["Records"][0]["s3"]["bucket"]["name"])
-    wiring.album_settings.cache_clear()
-    wiring.album_service.cache_clear()
+    bucket = record["s3"]["bucket"]["name"]
+    monkeypatch.setenv("MEDIA_BUCKET_NAME", bucket)
+    wiring.upload_events_settings.cache_clear()
     seed_sample_album(SAMPLE_CUSTOMER)
+    # The object the sample reports, a real HEIC; moto issues its own version id.
+    key = unquote_plus(record["s3"]["object"]["key"])
+    aws.s3.create_bucket(Bucket=bucket)
+    aws.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    data = encode(noisy(640, 480), "HEIF", quality=80)
+    stored = aws.s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="image/heic")
+    record["s3"]["object"] |= {"versionId": stored["VersionId"], "size": len(data)}
     load_handler("upload_events").lambda_handler(sample, FakeContext())
     album = albums().get(SAMPLE_ALBUM_ID)
     assert album is not None
     assert album.image_count == 1
     assert album.updated_at > datetime(2026, 11, 24, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    photo = PhotosRepository("PhotosTable", aws_clients.client("dynamodb")).get(key)
+    assert photo is not None
+    assert (photo.file_name, photo.width, photo.height) == ("booth shot.heic", 640, 480)
 
 
 def test_the_s3_sample_prefix_matches_the_template_filter() -> None:

@@ -11,17 +11,21 @@ an upload). The record is in the Photos table: partition key ``key``, and the GS
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field
 
-from ape_moments.models import ApiModel, ObjectId, PageLimit, StoredModel
+from ape_moments.errors import Conflict
+from ape_moments.media.albums import ALBUM_RULES, MAX_PHOTOS_PER_ALBUM, Album
+from ape_moments.media.collages import COLLAGE_RULES, Collage
+from ape_moments.models import ApiModel, ObjectId, PageLimit, StatusRules, StoredModel
 
 THUMBNAILS_PREFIX = "thumbnails/"
-# albums/{id}/{name} or collages/{id}/{name}: the only keys photos have (names as presign made them).
-PHOTO_KEY = re.compile(
-    r"(?P<parent>(?P<kind>albums|collages)/(?P<item_id>[A-Za-z0-9_-]{1,64})/)(?P<name>[A-Za-z0-9._-]{1,128})"
-)
+# albums/{id}/{name} or collages/{id}/{name}: presign hands out safe names; any one-segment name S3
+# reports under an album or collage is still checked (and refused if it is no photo).
+PHOTO_KEY = re.compile(r"(?P<parent>(?P<kind>albums|collages)/(?P<item_id>[A-Za-z0-9_-]{1,64})/)(?P<name>[^/]{1,200})")
 # The timestamp presign puts before the client's file name (uploads.object_key).
 _TIMESTAMPED = re.compile(r"\d{1,16}-(?P<file_name>.+)")
 
@@ -95,3 +99,61 @@ class Photo(StoredModel):
             "thumbnailUrl": thumbnail_url,
             "uploadedAt": self.uploaded_at,
         }
+
+
+# ---- the album or collage a photo belongs to -------------------------------------------------
+
+
+class ParentKind(StrEnum):
+    ALBUM = "albums"
+    COLLAGE = "collages"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoParent:
+    """What the photo rules need of an album or a collage."""
+
+    kind: ParentKind
+    item_id: str
+    customer_id: str
+    status: StrEnum
+    rules: StatusRules[Any]
+    source_images: frozenset[str] = frozenset()  # a collage's; an album names none
+    image_count: int = 0  # an album's
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.kind.value}/{self.item_id}/"
+
+    @classmethod
+    def of_album(cls, album: Album) -> PhotoParent:
+        return cls(
+            ParentKind.ALBUM,
+            album.album_id,
+            album.customer_id,
+            album.status,
+            ALBUM_RULES,
+            frozenset(),
+            album.image_count,
+        )
+
+    @classmethod
+    def of_collage(cls, collage: Collage) -> PhotoParent:
+        sources = frozenset(collage.source_images or [])
+        return cls(ParentKind.COLLAGE, collage.collage_id, collage.customer_id, collage.status, COLLAGE_RULES, sources)
+
+    def check_photo_deletable(self, key: str) -> None:
+        """SPEC 7: while the album takes uploads or the collage is editable; never a named source."""
+        if self.status not in self.rules.accepts_uploads:
+            raise Conflict(f"key: photos of {self.rules.noun} in {self.status} cannot be deleted")
+        if key in self.source_images:
+            raise Conflict("key: the photo is one of its collage's sourceImages; remove it from them first")
+
+    def has_room(self) -> bool:
+        return self.kind is not ParentKind.ALBUM or self.image_count < MAX_PHOTOS_PER_ALBUM
+
+
+def parent_of_key(key: str) -> tuple[ParentKind, str] | None:
+    """(album or collage, its id) of a photo key, or None for a key no photo can have."""
+    match = PHOTO_KEY.fullmatch(key)
+    return (ParentKind(match["kind"]), match["item_id"]) if match else None
