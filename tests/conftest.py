@@ -30,6 +30,7 @@ TABLE_ENV = {
     "OrdersTable": "ORDERS_TABLE_NAME",
     "AlbumsTable": "ALBUMS_TABLE_NAME",
     "CollagesTable": "COLLAGES_TABLE_NAME",
+    "PhotosTable": "PHOTOS_TABLE_NAME",
     "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
 }
 BUCKET = "apemoments-test-media"
@@ -44,6 +45,7 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ape-moments-test")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "ApeMoments/test")  # as template.yaml's Globals set it
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", os.environ.get("TEST_LOG_LEVEL", "WARNING"))
 
 

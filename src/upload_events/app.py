@@ -1,24 +1,26 @@
-"""S3 ObjectCreated under albums/ and collages/.
+"""S3 ObjectCreated under albums/ and collages/: the upload pipeline (docs/MEDIA.md, docs/IMAGING.md).
 
-Album photos: keep each album's imageCount, once per photo. Either prefix: a file that lands
-after its album or collage was deleted is removed. S3 invokes asynchronously and may deliver an
-event more than once; both are idempotent (see AlbumsRepository.count_photo), so an error is
-simply raised and Lambda's retry is safe.
+Each landed object is decoded and becomes a photo (record, thumbnail, the album's imageCount), or
+is refused and deleted. S3 invokes asynchronously and may deliver an event more than once; every
+step is idempotent, so an error is simply raised and Lambda's retry is safe.
 """
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments.media.albums import ALBUMS_PREFIX
-from ape_moments.media.wiring import album_service, collage_service, upload_events_settings
+from ape_moments.media.photo_pipeline import LandedObject
+from ape_moments.media.pipeline_wiring import upload_pipeline
+from ape_moments.media.wiring import upload_events_settings
 
 upload_events_settings()  # cold start: a missing or malformed variable fails the init, naming it
 logger = Logger()
+metrics = Metrics()  # PhotosAccepted, PhotosRefused: the metric contract, docs/OPERATIONS.md
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     if "Records" not in event:  # s3:TestEvent, sent once when the notification is configured
@@ -27,7 +29,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     for record in S3Event(event).records:
         if record.event_name.startswith("ObjectCreated:"):
             landed = record.s3.get_object
-            if landed.key.startswith(ALBUMS_PREFIX):
-                album_service().photo_landed(record.s3.bucket.name, landed.key, landed.version_id)
-            else:
-                collage_service().image_landed(record.s3.bucket.name, landed.key, landed.version_id)
+            upload_pipeline(metrics).photo_landed(
+                LandedObject(
+                    bucket=record.s3.bucket.name,
+                    raw_key=landed.key,
+                    version_id=landed.version_id,
+                    size=landed.size,
+                    event_time=record.event_time,
+                )
+            )

@@ -13,6 +13,12 @@ from devtools import template
 
 RESOURCES = template.load()["Resources"]
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::apemoments-${Stage}-media-${AWS::AccountId}-${AWS::Region}"
+# Originals and thumbnails: the prefixes the photo functions read and delete, and nothing else.
+PHOTO_PREFIXES = ("albums/*", "collages/*", "thumbnails/albums/*", "thumbnails/collages/*")
+PHOTO_FILES = tuple(sorted(f"{BUCKET_ARN}/{prefix}" for prefix in PHOTO_PREFIXES))
+PHOTO_PREFIXES_CONDITION = (
+    '{"StringLike": {"s3:prefix": ["albums/*", "collages/*", "thumbnails/albums/*", "thumbnails/collages/*"]}}'
+)
 # What an SQS event source mapping needs from its function's role, on that function's own queue.
 SQS_CONSUMER_ACTIONS = (
     "sqs:ChangeMessageVisibility",
@@ -70,8 +76,18 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             None,
         ),
         (("dynamodb:Query",), ("${AlbumsTable.Arn}/index/customerId-createdAt-index",), None),
-        (("s3:ListBucketVersions",), (BUCKET_ARN,), '{"StringLike": {"s3:prefix": "albums/*"}}'),
-        (("s3:DeleteObject", "s3:DeleteObjectVersion"), (f"{BUCKET_ARN}/albums/*",), None),
+        (
+            ("s3:ListBucketVersions",),
+            (BUCKET_ARN,),
+            '{"StringLike": {"s3:prefix": ["albums/*", "thumbnails/albums/*"]}}',
+        ),
+        (
+            ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+            (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/thumbnails/albums/*"),
+            None,
+        ),
+        (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
+        (("dynamodb:BatchWriteItem",), ("PhotosTable.Arn",), None),
     },
     "CollagesFunction": {
         (
@@ -80,8 +96,18 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             None,
         ),
         (("dynamodb:Query",), ("${CollagesTable.Arn}/index/customerId-createdAt-index",), None),
-        (("s3:ListBucketVersions",), (BUCKET_ARN,), '{"StringLike": {"s3:prefix": "collages/*"}}'),
-        (("s3:DeleteObject", "s3:DeleteObjectVersion"), (f"{BUCKET_ARN}/collages/*",), None),
+        (
+            ("s3:ListBucketVersions",),
+            (BUCKET_ARN,),
+            '{"StringLike": {"s3:prefix": ["collages/*", "thumbnails/collages/*"]}}',
+        ),
+        (
+            ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+            (f"{BUCKET_ARN}/collages/*", f"{BUCKET_ARN}/thumbnails/collages/*"),
+            None,
+        ),
+        (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
+        (("dynamodb:BatchWriteItem",), ("PhotosTable.Arn",), None),
     },
     "PresignAlbumUploadFunction": {
         (("dynamodb:GetItem",), ("AlbumsTable.Arn",), None),
@@ -92,9 +118,22 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("s3:PutObject",), (f"{BUCKET_ARN}/collages/*",), None),
     },
     "UploadEventsFunction": {
-        (("dynamodb:UpdateItem",), ("AlbumsTable.Arn",), None),
-        (("dynamodb:GetItem",), ("CollagesTable.Arn",), None),
-        (("s3:DeleteObjectVersion",), (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/collages/*"), None),
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("AlbumsTable.Arn",), None),
+        (("dynamodb:ConditionCheckItem", "dynamodb:GetItem"), ("CollagesTable.Arn",), None),
+        (("dynamodb:GetItem", "dynamodb:PutItem"), ("PhotosTable.Arn",), None),
+        (("s3:GetObject", "s3:GetObjectVersion"), (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/collages/*"), None),
+        (("s3:PutObject",), (f"{BUCKET_ARN}/thumbnails/albums/*", f"{BUCKET_ARN}/thumbnails/collages/*"), None),
+        (("s3:ListBucketVersions",), (BUCKET_ARN,), PHOTO_PREFIXES_CONDITION),
+        (("s3:DeleteObject", "s3:DeleteObjectVersion"), PHOTO_FILES, None),
+    },
+    "PhotosFunction": {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("AlbumsTable.Arn",), None),
+        (("dynamodb:ConditionCheckItem", "dynamodb:GetItem"), ("CollagesTable.Arn",), None),
+        (("dynamodb:DeleteItem", "dynamodb:GetItem"), ("PhotosTable.Arn",), None),
+        (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
+        (("s3:GetObject",), PHOTO_FILES, None),
+        (("s3:ListBucketVersions",), (BUCKET_ARN,), PHOTO_PREFIXES_CONDITION),
+        (("s3:DeleteObject", "s3:DeleteObjectVersion"), PHOTO_FILES, None),
     },
 }
 
@@ -293,6 +332,7 @@ def test_tables() -> None:
         "OrdersTable": {"customerId-createdAt-index", "status-createdAt-index"},
         "AlbumsTable": {"customerId-createdAt-index"},
         "CollagesTable": {"customerId-createdAt-index"},
+        "PhotosTable": {"parent-uploadedAt-index"},
     }
     for name, expected in indexes.items():
         props = RESOURCES[name]["Properties"]
@@ -386,3 +426,23 @@ def test_cfn_lint_is_clean() -> None:
     # Errors and warnings (cfn-lint's defaults), as `make lint` and `sam validate --lint` see them.
     matches = lint(template.TEMPLATE.read_text())
     assert [str(m) for m in matches] == []
+
+
+def test_the_imaging_layer_is_used_only_by_the_function_that_decodes() -> None:
+    layer = RESOURCES["ImagingLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/imaging/"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    users = {
+        name
+        for name, function in functions().items()
+        if {"Ref": "ImagingLayer"} in function["Properties"].get("Layers", [])
+    }
+    assert users == {"UploadEventsFunction"}
+
+
+def test_thumbnails_are_written_outside_the_upload_notifications() -> None:
+    events = RESOURCES["UploadEventsFunction"]["Properties"]["Events"].values()
+    prefixes = [rule["Value"] for event in events for rule in event["Properties"]["Filter"]["S3Key"]["Rules"]]
+    assert sorted(prefixes) == ["albums/", "collages/"]
+    assert not any("thumbnails/albums/x.jpg".startswith(prefix) for prefix in prefixes)

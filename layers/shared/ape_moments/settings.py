@@ -64,6 +64,8 @@ class SweeperSettings(OrderSubmissionSettings):
 class MediaSettings(FunctionSettings):
     media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
     upload_url_expires_in: int = Field(3600, ge=60, le=3600, alias="UPLOAD_URL_EXPIRES_IN")
+    # Photo records: deleting an album or collage deletes them; landed uploads write them.
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
 
 
 class AlbumSettings(MediaSettings):
@@ -80,5 +82,12 @@ class UploadEventsSettings(AlbumSettings, CollageSettings):
     """S3 upload events: album photos and collage images."""
 
 
-class Settings(IdempotentOrdersSettings, SweeperSettings, UploadEventsSettings):
+class PhotoSettings(AlbumSettings, CollageSettings):
+    """listAlbumPhotos, listCollagePhotos, deletePhoto: URLs presigned at read time."""
+
+    # SPEC 7: at most 15 minutes by default, configurable up to an hour.
+    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
+
+
+class Settings(IdempotentOrdersSettings, SweeperSettings, UploadEventsSettings, PhotoSettings):
     """Every variable some function reads (the template tests check no function sets another)."""

@@ -16,8 +16,10 @@ delete retried by botocore that finds its item gone.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -71,6 +73,7 @@ class Condition:
     statuses: Collection[StrEnum] | None = None  # None: any status
     equals: Mapping[str, Any] = field(default_factory=dict)  # attribute -> the value it must still have
     lacks: tuple[str, str] | None = None  # (set attribute, member) the set must not hold yet
+    below: Mapping[str, int] = field(default_factory=dict)  # attribute -> a bound it must stay under
 
 
 class _Expression:
@@ -103,6 +106,8 @@ class _Expression:
         if when.lacks is not None:
             attribute, member = when.lacks
             conditions.append(f"NOT contains({self.name(attribute)}, {self.value(member)})")
+        for attribute, bound in when.below.items():
+            conditions.append(f"{self.name(attribute)} < {self.value(bound)}")
         return " AND ".join(conditions)
 
     def attributes(self) -> dict[str, Any]:
@@ -112,6 +117,8 @@ class _Expression:
         return attributes
 
 
+BATCH_SIZE = 25  # the most BatchWriteItem takes at once
+BATCH_ATTEMPTS = 5  # DynamoDB may leave some of a batch unprocessed under load
 CUSTOMER_INDEX = "customerId-createdAt-index"  # every kind's: the owner's items, newest first
 
 
@@ -153,7 +160,8 @@ class Table[M: BaseModel]:
             self._client.put_item(
                 TableName=self.name,
                 Item=stored,
-                ConditionExpression=f"attribute_not_exists({self.key})",
+                ConditionExpression="attribute_not_exists(#k)",
+                ExpressionAttributeNames={"#k": self.key},  # a key may be named as a reserved word
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as error:
@@ -173,23 +181,10 @@ class Table[M: BaseModel]:
         # A token unique to this write: a retried write recognises its own first attempt by it,
         # not by values a concurrent writer in the same millisecond could have set as well.
         changes = {**changes, WRITE_ID: uuid.uuid4().hex}
-        expression = _Expression()
-        sets = [f"{expression.name(a)} = {expression.value(v)}" for a, v in changes.items() if v is not None]
-        removes = [expression.name(a) for a, v in changes.items() if v is None]
-        adds = [f"{expression.name(a)} {expression.value(v)}" for a, v in (add or {}).items()]
-        update = "SET " + ", ".join(sets)
-        update += " REMOVE " + ", ".join(removes) if removes else ""
-        update += " ADD " + ", ".join(adds) if adds else ""
-        condition = expression.condition(self.key, when)
         try:
             response = self._client.update_item(
-                TableName=self.name,
-                Key=self._key(key_value),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                **expression.attributes(),
+                **self._update_request(key_value, changes, when=when, add=add),
                 ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as error:
             current = _refused(error)
@@ -197,6 +192,26 @@ class Table[M: BaseModel]:
                 return self._model.model_validate(current)
             raise self._refusal(current) from None
         return self._model.model_validate(from_item(response["Attributes"]))
+
+    def _update_request(
+        self, key_value: str, changes: Mapping[str, Any], *, when: Condition, add: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        expression = _Expression()
+        sets = [f"{expression.name(a)} = {expression.value(v)}" for a, v in changes.items() if v is not None]
+        removes = [expression.name(a) for a, v in changes.items() if v is None]
+        adds = [f"{expression.name(a)} {expression.value(v)}" for a, v in (add or {}).items()]
+        update = "SET " + ", ".join(sets) if sets else ""
+        update += " REMOVE " + ", ".join(removes) if removes else ""
+        update += " ADD " + ", ".join(adds) if adds else ""
+        condition = expression.condition(self.key, when)
+        return {
+            "TableName": self.name,
+            "Key": self._key(key_value),
+            "UpdateExpression": update.strip(),
+            "ConditionExpression": condition,
+            **expression.attributes(),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
 
     def delete(self, key_value: str, *, when: Condition) -> M | None:
         """Delete in one conditional write; return the item as it was.
@@ -222,6 +237,58 @@ class Table[M: BaseModel]:
             raise self._refusal(current) from None
         return self._item(response["Attributes"])
 
+    def delete_keys(self, key_values: Collection[str]) -> None:
+        """Delete these items unconditionally (an item already gone is fine): BatchWriteItem, 25 a request."""
+        pending = [{"DeleteRequest": {"Key": self._key(key_value)}} for key_value in key_values]
+        for attempt in range(BATCH_ATTEMPTS):
+            unprocessed: list[dict[str, Any]] = []
+            for start in range(0, len(pending), BATCH_SIZE):
+                response = self._client.batch_write_item(RequestItems={self.name: pending[start : start + BATCH_SIZE]})
+                unprocessed.extend(response.get("UnprocessedItems", {}).get(self.name, []))
+            if not unprocessed:
+                return
+            pending = unprocessed
+            time.sleep(random.uniform(0.05, 0.1) * 2**attempt)  # noqa: S311 - jitter, not secrecy
+        raise RuntimeError(f"{len(pending)} items of {self.name} were still not deleted")
+
+    # ---- actions of a transaction (``transact``): the same writes, applied together or not at all
+
+    def insert_action(self, item: M) -> dict[str, Any]:
+        """Put ``item`` only if no item has its key yet."""
+        return {
+            "Put": {
+                "TableName": self.name,
+                "Item": to_item(item.model_dump(by_alias=True)),
+                "ConditionExpression": "attribute_not_exists(#k)",
+                "ExpressionAttributeNames": {"#k": self.key},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def update_action(
+        self, key_value: str, changes: Mapping[str, Any], *, when: Condition, add: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return {"Update": self._update_request(key_value, changes, when=when, add=add)}
+
+    def delete_action(self, key_value: str, *, when: Condition) -> dict[str, Any]:
+        expression = _Expression()
+        condition = expression.condition(self.key, when)
+        request = {"TableName": self.name, "Key": self._key(key_value), "ConditionExpression": condition}
+        return {"Delete": request | expression.attributes() | {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+
+    def check_action(self, key_value: str, *, when: Condition) -> dict[str, Any]:
+        """No write: the transaction applies only if this item exists and ``when`` holds."""
+        expression = _Expression()
+        condition = expression.condition(self.key, when)
+        request = {"TableName": self.name, "Key": self._key(key_value), "ConditionExpression": condition}
+        return {
+            "ConditionCheck": request | expression.attributes() | {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        }
+
+    def model_of(self, item: Mapping[str, Any] | None) -> M | None:
+        """The model of an item a refused transaction handed back (DynamoDB-typed), or None."""
+        return self._item(item)
+
     def list_for_customer(
         self, customer_id: str, *, limit: int, token: str | None, status: StrEnum | None = None
     ) -> Page[M]:
@@ -240,8 +307,9 @@ class Table[M: BaseModel]:
         limit: int,
         token: str | None,
         status: StrEnum | None = None,
+        newest_first: bool = True,
     ) -> Page[M]:
-        """One Query page of ``index`` (sorted by ``createdAt``), newest first.
+        """One Query page of ``index``, by its sort key: newest first, or oldest first.
 
         ``status`` filters the page (so it may hold fewer than ``limit`` items while a next token
         is set): one Query a page either way. The token is checked against this partition.
@@ -260,10 +328,60 @@ class Table[M: BaseModel]:
         if start is not None:
             query["ExclusiveStartKey"] = start
         response = self._client.query(
-            TableName=self.name, IndexName=index, Limit=limit, ScanIndexForward=False, **query, **attributes
+            TableName=self.name, IndexName=index, Limit=limit, ScanIndexForward=not newest_first, **query, **attributes
         )
         items = [self._model.model_validate(from_item(item)) for item in response.get("Items", [])]
         return Page(items, encode_token(response.get("LastEvaluatedKey")))
+
+
+class TransactionRefused(Exception):  # noqa: N818 - a data-layer signal, not a client error
+    """A condition of a transaction failed: nothing was written.
+
+    ``reasons[i]`` is DynamoDB's code for action ``i`` (``"None"`` when that action was fine,
+    ``"ConditionalCheckFailed"`` for a failed condition); ``items[i]`` the item it found, typed.
+    """
+
+    def __init__(self, reasons: list[str], items: list[dict[str, Any] | None], *, retried: bool = False) -> None:
+        super().__init__("transaction refused: " + ", ".join(reasons))
+        self.reasons = reasons
+        self.items = items
+        # botocore sent it again after a lost answer: DynamoDB recognises the client request
+        # token and does not refuse a retry of an applied transaction, but a store that ignores
+        # the token (moto) does; the caller may then recognise its own write.
+        self.retried = retried
+
+    def failed(self, index: int) -> bool:
+        return self.reasons[index] == "ConditionalCheckFailed"
+
+
+TRANSACTION_ATTEMPTS = 5  # a transaction that meets another one on the same item is tried again
+
+
+def transact(client: Any, actions: Sequence[Mapping[str, Any]]) -> None:
+    """Apply ``actions`` (``Table.*_action``) all together or not at all: one TransactWriteItems.
+
+    One client request token for every attempt: botocore's retry of a transaction whose answer
+    was lost is recognised by DynamoDB (for 10 minutes) and not applied twice. A transaction that
+    lost a race with another one on the same item (``TransactionConflict``) is tried again a few
+    times; a failed condition raises TransactionRefused at once.
+    """
+    token = str(uuid.uuid4())
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            client.transact_write_items(TransactItems=list(actions), ClientRequestToken=token)
+            return
+        except Exception as error:
+            response = getattr(error, "response", None) or {}
+            if response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            cancelled = response.get("CancellationReasons", [])
+            reasons = [str(reason.get("Code", "None")) for reason in cancelled]
+            if "ConditionalCheckFailed" in reasons:
+                items = [reason.get("Item") for reason in cancelled]
+                raise TransactionRefused(reasons, items, retried=_was_retried(error)) from None
+            if attempt == TRANSACTION_ATTEMPTS - 1 or set(reasons) - {"None", "TransactionConflict"}:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311 - jitter, not secrecy
 
 
 def _refused(error: Exception) -> Item | None:

@@ -33,6 +33,7 @@ ENVIRONMENT = {
     "MEDIA_BUCKET_NAME": "media",
     "ALBUMS_TABLE_NAME": "Albums",
     "COLLAGES_TABLE_NAME": "Collages",
+    "PHOTOS_TABLE_NAME": "Photos",
 }
 
 PROBE = textwrap.dedent(

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import FakeContext, count_aws_calls, load_handler
-from tests.unit.media.conftest import Call, s3_created_event
-from tests.unit.media.helpers import put_photo, seed_album, seed_collage
+from tests.unit.imaging.images import encode, noisy
+from tests.unit.media.conftest import Call
+from tests.unit.media.helpers import seed_album, seed_collage
+from tests.unit.media.photo_files import land
 
 
 @pytest.fixture
@@ -83,18 +85,35 @@ def test_a_refused_transition_is_still_one_write_explained_from_its_own_response
 
 def test_delete_reads_once_purges_and_deletes_once(call: Call, aws: Any, customer: Any, calls: Counter[str]) -> None:
     album = seed_album(customer)
-    put_photo(aws.s3, f"{album.s3_prefix}1764000000001-a.jpg")
+    deliver(land(aws.s3, f"{album.s3_prefix}1764000000001-a.jpg", encode(noisy(64, 48), "JPEG"), "image/jpeg"))
     calls.clear()
     call("deleteAlbum", {"input": {"albumId": album.album_id}}, customer)
     assert calls == Counter(
-        {"dynamodb.GetItem": 1, "s3.ListObjectVersions": 1, "s3.DeleteObjects": 1, "dynamodb.DeleteItem": 1}
+        {
+            "dynamodb.GetItem": 1,
+            "s3.ListObjectVersions": 2,  # the originals, the thumbnails
+            "s3.DeleteObjects": 2,
+            "dynamodb.Query": 1,  # the photo records' keys
+            "dynamodb.BatchWriteItem": 1,
+            "dynamodb.DeleteItem": 1,
+        }
     )
 
 
-def test_counting_a_photo_is_one_conditional_write(aws: Any, customer: Any, calls: Counter[str]) -> None:
+def test_a_landed_photo_is_two_reads_a_download_a_thumbnail_and_one_transaction(
+    aws: Any, customer: Any, calls: Counter[str]
+) -> None:
     album = seed_album(customer)
+    event = land(aws.s3, f"{album.s3_prefix}1764000000001-a.jpg", encode(noisy(64, 48), "JPEG"), "image/jpeg")
     calls.clear()
-    load_handler("upload_events").lambda_handler(
-        s3_created_event(f"{album.s3_prefix}1764000000001-a.jpg"), FakeContext()
+    deliver(event)
+    assert calls == Counter(
+        {"dynamodb.GetItem": 2, "s3.GetObject": 1, "s3.PutObject": 1, "dynamodb.TransactWriteItems": 1}
     )
-    assert calls == Counter({"dynamodb.UpdateItem": 1})
+    calls.clear()
+    deliver(event)  # delivered again: one read finds the record
+    assert calls == Counter({"dynamodb.GetItem": 1})
+
+
+def deliver(event: dict[str, Any]) -> None:
+    load_handler("upload_events").lambda_handler(event, FakeContext())

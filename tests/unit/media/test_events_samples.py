@@ -11,19 +11,26 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
+import ape_imaging.photos  # noqa: F401 - registers pillow-heif, so the test can write a HEIC
+from ape_moments import aws as aws_clients
 from ape_moments.media import wiring
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
-from tests.conftest import EVENTS, FakeContext, load_handler, resolver_functions
+from ape_moments.media.photo_repository import PhotosRepository
+from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
+from ape_moments.table import Condition
+from tests.conftest import BUCKET, EVENTS, FakeContext, load_handler, resolver_functions
+from tests.unit.imaging.images import encode, noisy
 from tests.unit.media.helpers import albums, collages
 
 SAMPLE_ALBUM_ID = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"
 SAMPLE_COLLAGE_ID = "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"
 SAMPLE_CUSTOMER = "3f6c2a1e-5b7d-4c1a-9e2f-8a4b6c0d1e2f"
-MEDIA_PREFIXES = ("album_", "collage_", "presign_", "s3_")
+MEDIA_PREFIXES = ("album_", "collage_", "presign_", "s3_", "photo_")
 
 
 def media_samples() -> list[str]:
@@ -73,6 +80,34 @@ def seed_sample_collage(owner: str, status: str = "DRAFT") -> Collage:
     return collage
 
 
+SAMPLE_PHOTO_KEY = f"albums/{SAMPLE_ALBUM_ID}/1795000000000-IMG_0042.jpg"
+SAMPLE_COLLAGE_PHOTO_KEY = f"collages/{SAMPLE_COLLAGE_ID}/1795000000000-face.jpg"
+
+
+def seed_sample_photo(owner: str, key: str, *, in_collage: bool = False) -> None:
+    """The album (or collage) and one photo in it, as the upload pipeline leaves it: record, files, count."""
+    seed_sample_collage(owner) if in_collage else seed_sample_album(owner)
+    parent = key.rsplit("/", 1)[0] + "/"
+    photo = Photo(
+        key=key,
+        parent=parent,
+        customer_id=owner,
+        file_name=file_name_of(key.rsplit("/", 1)[1]),
+        content_type="image/jpeg",
+        size=1234,
+        width=4032,
+        height=3024,
+        thumbnail_key=thumbnail_key(key),
+        uploaded_at="2026-11-24T10:05:00.000Z",
+    )
+    PhotosRepository("PhotosTable", aws_clients.client("dynamodb")).insert(photo)
+    if not in_collage:
+        albums().update(SAMPLE_ALBUM_ID, {"imageCount": 1}, when=Condition())
+    s3 = aws_clients.client("s3")
+    for stored in (key, photo.thumbnail_key):
+        s3.put_object(Bucket=BUCKET, Key=stored, Body=b"stored", ContentType="image/jpeg")
+
+
 # sample -> (what to seed, given the owner; what the answer must show)
 Check = Callable[[Any], None]
 EXPECTATIONS: dict[str, tuple[Callable[[str], Any], Check]] = {
@@ -105,6 +140,18 @@ EXPECTATIONS: dict[str, tuple[Callable[[str], Any], Check]] = {
         seed_sample_collage,
         lambda r: r["s3Key"].startswith(f"collages/{SAMPLE_COLLAGE_ID}/"),
     ),
+    "photo_list_album.json": (
+        lambda o: seed_sample_photo(o, SAMPLE_PHOTO_KEY),
+        lambda r: [p["key"] for p in r["items"]] == [SAMPLE_PHOTO_KEY] and "X-Amz-Signature" in r["items"][0]["url"],
+    ),
+    "photo_list_collage_guest.json": (
+        lambda o: seed_sample_photo(o, SAMPLE_COLLAGE_PHOTO_KEY, in_collage=True),
+        lambda r: [p["fileName"] for p in r["items"]] == ["face.jpg"],
+    ),
+    "photo_delete.json": (
+        lambda o: seed_sample_photo(o, SAMPLE_PHOTO_KEY),
+        lambda r: r["key"] == SAMPLE_PHOTO_KEY and albums().get(SAMPLE_ALBUM_ID).image_count == 0,  # type: ignore[union-attr]
+    ),
 }
 
 
@@ -124,18 +171,29 @@ def test_appsync_sample(aws: Any, name: str) -> None:
     assert check(result), result
 
 
-def test_s3_photo_created_sample_counts_the_photo(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_photo_created_sample_becomes_a_counted_photo(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     sample = load("s3_album_photo_created.json")
+    record = sample["Records"][0]
     # The sample names a deployed bucket; this function's MEDIA_BUCKET_NAME must be that bucket.
-    monkeypatch.setenv("MEDIA_BUCKET_NAME", sample["Records"][0]["s3"]["bucket"]["name"])
-    wiring.album_settings.cache_clear()
-    wiring.album_service.cache_clear()
+    bucket = record["s3"]["bucket"]["name"]
+    monkeypatch.setenv("MEDIA_BUCKET_NAME", bucket)
+    wiring.upload_events_settings.cache_clear()
     seed_sample_album(SAMPLE_CUSTOMER)
+    # The object the sample reports, a real HEIC; moto issues its own version id.
+    key = unquote_plus(record["s3"]["object"]["key"])
+    aws.s3.create_bucket(Bucket=bucket)
+    aws.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    data = encode(noisy(640, 480), "HEIF", quality=80)
+    stored = aws.s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType="image/heic")
+    record["s3"]["object"] |= {"versionId": stored["VersionId"], "size": len(data)}
     load_handler("upload_events").lambda_handler(sample, FakeContext())
     album = albums().get(SAMPLE_ALBUM_ID)
     assert album is not None
     assert album.image_count == 1
     assert album.updated_at > datetime(2026, 11, 24, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    photo = PhotosRepository("PhotosTable", aws_clients.client("dynamodb")).get(key)
+    assert photo is not None
+    assert (photo.file_name, photo.width, photo.height) == ("booth shot.heic", 640, 480)
 
 
 def test_the_s3_sample_prefix_matches_the_template_filter() -> None:

@@ -1,4 +1,4 @@
-"""Album use cases: the GraphQL album operations, presignAlbumUpload, and counting landed photos.
+"""Album use cases: the GraphQL album operations and presignAlbumUpload (photos: ``photo_service``).
 
 Rules live in ``albums`` (fields, the state machine, the photo limit) and ``uploads`` (what may
 be uploaded). Someone else's album does not exist for the caller (SPEC section 1): a query
@@ -16,9 +16,8 @@ from aws_lambda_powertools import Logger
 from ape_moments.caller import Caller
 from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import ApiError, Conflict, NotFound
-from ape_moments.media.album_repository import AlbumsRepository, PhotoCount
+from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.albums import (
-    ALBUM_PHOTO_KEY,
     ALBUM_RULES,
     Album,
     AlbumStatus,
@@ -30,7 +29,9 @@ from ape_moments.media.albums import (
     check_room_for_upload,
     new_album,
 )
+from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
+from ape_moments.media.photos import THUMBNAILS_PREFIX
 from ape_moments.media.uploads import PresignAlbumUploadRequest, PresignedUpload
 from ape_moments.models import actor_of, owner_condition
 from ape_moments.table import Condition, ConditionFailed, Page
@@ -48,12 +49,14 @@ class AlbumService:
         self,
         albums: AlbumsRepository,
         storage: PhotoStorage,
+        photos: PhotosRepository,
         *,
         upload_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._albums = albums
         self._storage = storage
+        self._photos = photos
         self._expires_in = upload_expires_in
         self._clock = clock
 
@@ -113,6 +116,8 @@ class AlbumService:
             raise _not_found()
         ALBUM_RULES.check_deletable(album.status)
         self._storage.delete_everything_under(album.s3_prefix)
+        self._storage.delete_everything_under(THUMBNAILS_PREFIX + album.s3_prefix)
+        self._photos.delete_keys(self._photos.keys_under(album.s3_prefix))
         when = Condition(owner_id=owner_condition(caller), statuses=ALBUM_RULES.deletable)
         try:
             return self._albums.delete(album_id, when=when) or album
@@ -132,18 +137,3 @@ class AlbumService:
         ALBUM_RULES.check_accepts_uploads(album.status)
         check_room_for_upload(album)
         return self._storage.presign_upload(album.s3_prefix, request, now=self._clock(), expires_in=self._expires_in)
-
-    def photo_landed(self, bucket: str, raw_key: str, version_id: str | None) -> PhotoCount | None:
-        """Count one photo S3 reports as created; exactly once however often S3 reports it.
-
-        A photo for an album that no longer exists (uploaded with a URL issued before the album
-        was deleted) is deleted, so deleted albums leave nothing behind.
-        """
-        upload = self._storage.landed(bucket, raw_key, version_id, ALBUM_PHOTO_KEY)
-        if upload is None:
-            return None
-        outcome = self._albums.count_photo(upload.item_id, upload.name, now=to_aws_datetime(self._clock()))
-        if outcome is PhotoCount.NO_SUCH_ALBUM:
-            self._storage.remove_orphan(upload)
-        logger.info("album photo landed", album_id=upload.item_id, outcome=outcome.value)
-        return outcome

@@ -1,4 +1,4 @@
-"""Collage use cases: the GraphQL collage operations, presignCollageUpload, and landed images.
+"""Collage use cases: the GraphQL collage operations and presignCollageUpload (photos: ``photo_service``).
 
 Rules live in ``collages`` (fields, JSON limits, the state machine, when the content is
 editable) and ``uploads``. Someone else's collage does not exist for the caller (SPEC
@@ -18,7 +18,6 @@ from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import ApiError, Conflict, NotFound
 from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collages import (
-    COLLAGE_IMAGE_KEY,
     COLLAGE_RULES,
     Collage,
     CollageStatus,
@@ -29,7 +28,9 @@ from ape_moments.media.collages import (
     UpdateCollageRequest,
     new_collage,
 )
+from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
+from ape_moments.media.photos import THUMBNAILS_PREFIX
 from ape_moments.media.uploads import PresignCollageUploadRequest, PresignedUpload
 from ape_moments.models import actor_of, owner_condition
 from ape_moments.table import Condition, ConditionFailed, Page
@@ -47,12 +48,14 @@ class CollageService:
         self,
         collages: CollagesRepository,
         storage: PhotoStorage,
+        photos: PhotosRepository,
         *,
         upload_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._collages = collages
         self._storage = storage
+        self._photos = photos
         self._expires_in = upload_expires_in
         self._clock = clock
 
@@ -109,6 +112,8 @@ class CollageService:
             raise _not_found()
         COLLAGE_RULES.check_deletable(collage.status)
         self._storage.delete_everything_under(collage.s3_prefix)
+        self._storage.delete_everything_under(THUMBNAILS_PREFIX + collage.s3_prefix)
+        self._photos.delete_keys(self._photos.keys_under(collage.s3_prefix))
         try:
             deleted = self._collages.delete(
                 collage_id, when=Condition(owner_id=owner_condition(caller), statuses=COLLAGE_RULES.deletable)
@@ -129,17 +134,3 @@ class CollageService:
             raise _not_found()
         COLLAGE_RULES.check_accepts_uploads(collage.status)
         return self._storage.presign_upload(collage.s3_prefix, request, now=self._clock(), expires_in=self._expires_in)
-
-    def image_landed(self, bucket: str, raw_key: str, version_id: str | None) -> bool | None:
-        """An image landed under a collage's prefix: keep it, unless its collage is gone.
-
-        Returns whether the image was kept (None: not a collage image of this bucket).
-        """
-        upload = self._storage.landed(bucket, raw_key, version_id, COLLAGE_IMAGE_KEY)
-        if upload is None:
-            return None
-        if self._collages.get(upload.item_id) is not None:
-            return True
-        self._storage.remove_orphan(upload)
-        logger.info("image of a deleted collage removed", collage_id=upload.item_id)
-        return False

@@ -12,18 +12,34 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
+from ape_moments.media.photos import PHOTO_KEY, THUMBNAILS_PREFIX
 from ape_moments.media.uploads import PresignedUpload, PresignUploadRequest, object_key
+
+# An original (albums/{id}/{name}, collages/{id}/{name}) or its thumbnail.
+PHOTO_FILE = re.compile(rf"({THUMBNAILS_PREFIX})?{PHOTO_KEY.pattern}(\.jpg)?")
 
 logger = Logger(child=True)
 
 DELETE_BATCH = 1000  # the most DeleteObjects takes at once
-# Only whole album or collage prefixes may be purged: never '', never a shared parent.
-_PURGEABLE = re.compile(r"(albums|collages)/[A-Za-z0-9_-]{1,64}/")
+# Only whole album or collage prefixes (or their thumbnails') may be purged: never '', never a
+# shared parent.
+_PURGEABLE = re.compile(r"(thumbnails/)?(albums|collages)/[A-Za-z0-9_-]{1,64}/")
+_DOWNLOAD_CHUNK = 1024 * 1024
+
+
+class UploadGone(Exception):  # noqa: N818 - a storage-layer signal
+    """The object (or the version S3 reported) is no longer there: deleted while it was processed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    content_type: str  # as the upload stored it (the presigned PUT signed it)
+    size: int
 
 
 class PurgeIncomplete(Exception):  # noqa: N818 - a storage-layer signal
@@ -70,16 +86,6 @@ class PhotoStorage:
             return None
         return LandedUpload(key=key, item_id=match["item_id"], name=match["name"], version_id=version_id)
 
-    def remove_orphan(self, upload: LandedUpload) -> None:
-        """Delete an upload whose album or collage is gone (its URL was issued before the delete).
-
-        Deleted by its exact version, so deleted items leave nothing behind.
-        """
-        if upload.version_id:
-            self.delete_version(upload.key, upload.version_id)
-        else:  # the bucket is versioned (template.yaml); without a version there is nothing exact to delete
-            logger.warning("upload of a deleted item has no version id; left in place", key=upload.key)
-
     def presign_put(self, key: str, *, content_type: str, content_length: int, expires_in: int) -> str:
         """A SigV4 presigned PUT whose signature covers Content-Type and Content-Length.
 
@@ -109,6 +115,45 @@ class PhotoStorage:
         if batch:
             deleted += self._delete_batch(batch)
         return deleted
+
+    def download(self, key: str, version_id: str | None, into: IO[bytes]) -> Downloaded:
+        """Copy one object (the exact version S3 reported) into ``into``, a chunk at a time."""
+        request = {"Bucket": self.bucket, "Key": key} | ({"VersionId": version_id} if version_id else {})
+        try:
+            response = self._client.get_object(**request)
+        except Exception as error:
+            code = getattr(error, "response", {}).get("Error", {}).get("Code")
+            if code in {"NoSuchKey", "NoSuchVersion", "404", "InvalidArgument"}:
+                raise UploadGone(key) from None
+            raise
+        size = 0
+        for chunk in response["Body"].iter_chunks(_DOWNLOAD_CHUNK):
+            into.write(chunk)
+            size += len(chunk)
+        into.flush()
+        return Downloaded(content_type=str(response.get("ContentType") or ""), size=size)
+
+    def put_thumbnail(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Write a thumbnail; its key is under thumbnails/, outside the upload notifications."""
+        if not key.startswith(THUMBNAILS_PREFIX):
+            raise ValueError(f"refusing to write {key!r}: thumbnails live under {THUMBNAILS_PREFIX}")
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def presign_get(self, key: str, *, expires_in: int) -> str:
+        """A presigned GET, computed locally (no S3 call)."""
+        url: str = self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in, HttpMethod="GET"
+        )
+        return url
+
+    def delete_every_version_of(self, key: str) -> int:
+        """Delete every version and delete marker of exactly ``key``; return how many went."""
+        if not PHOTO_FILE.fullmatch(key):
+            raise ValueError(f"refusing to delete {key!r}: not a photo or thumbnail key")
+        versions = [version for version in self._versions_under(key) if version["Key"] == key]
+        for start in range(0, len(versions), DELETE_BATCH):
+            self._delete_batch(versions[start : start + DELETE_BATCH])
+        return len(versions)
 
     def delete_version(self, key: str, version_id: str) -> None:
         """Delete one exact version: the bytes go, no delete marker is left."""
