@@ -21,9 +21,10 @@ from ape_moments.media import wiring
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
 from ape_moments.media.photo_repository import PhotosRepository
+from ape_moments.media.photos import Photo, thumbnail_key
 from tests.conftest import EVENTS, FakeContext, load_handler, resolver_functions
 from tests.unit.imaging.images import encode, noisy
-from tests.unit.media.helpers import albums, collages
+from tests.unit.media.helpers import albums, collages, photos
 
 SAMPLE_ALBUM_ID = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"
 SAMPLE_COLLAGE_ID = "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"
@@ -53,7 +54,7 @@ def seed_sample_album(owner: str, status: str = "UPLOADING") -> Album:
         customer_id=owner,
         name="Sample",
         s3_prefix=f"albums/{SAMPLE_ALBUM_ID}/",
-        image_count=0,
+        image_count=1 if status == "READY" else 0,  # a READY sample album can be submitted
         status=AlbumStatus(status),
         created_at=now,
         updated_at=now,
@@ -75,6 +76,23 @@ def seed_sample_collage(owner: str, status: str = "DRAFT") -> Collage:
         updated_at=now,
     )
     collages().insert(collage)
+    # The photos collage_update.json submits as sourceImages (1795000000000-IMG_0001.jpg ...).
+    for n in range(4):
+        key = f"{collage.s3_prefix}{1795000000000 + n}-IMG_{n + 1:04d}.jpg"
+        photos().insert(
+            Photo(
+                key=key,
+                parent=collage.s3_prefix,
+                customer_id=owner,
+                file_name=f"IMG_{n + 1:04d}.jpg",
+                content_type="image/jpeg",
+                size=1000,
+                width=400,
+                height=300,
+                thumbnail_key=thumbnail_key(key),
+                uploaded_at=now,
+            )
+        )
     return collage
 
 
