@@ -60,6 +60,7 @@ DIRECTIVE_BY_MODE = {
     "OPENID_CONNECT": "aws_oidc",
     "AWS_LAMBDA": "aws_lambda",
 }
+MALFORMED_REQUEST_MESSAGE = "Unable to parse the request body: a JSON object with a query string is expected."
 MODE_BY_DIRECTIVE = {directive: mode for mode, directive in DIRECTIVE_BY_MODE.items()}
 PAGE = Path(__file__).with_name("query_page.html")
 # GraphiQL, when `make run` could install it (npm) into .local/graphiql; else the plain page above.
@@ -340,7 +341,7 @@ class GraphQLServer:
             return _unauthorized(str(error))
         payload = _request_payload(body)
         if payload is None:
-            return _malformed("Unable to parse the request body: a JSON object with a query string is expected.")
+            return _malformed(MALFORMED_REQUEST_MESSAGE)
         query, variables = payload["query"], payload.get("variables") or {}
         try:
             document = parse(query)

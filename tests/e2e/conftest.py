@@ -227,3 +227,20 @@ def admin_caller(stack: Stack) -> Caller:
 @pytest.fixture
 def guest_caller(stack: Stack) -> Caller:
     return guest(stack)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The Amplify client suite's own summary (tests/e2e/test_amplify_client.py), so `make test` shows it."""
+    lines = [
+        line
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "amplify_client_summary"
+        for line in value
+    ]
+    if lines:
+        terminalreporter.section("real Amplify client (tests/amplify)")
+        for line in lines:
+            terminalreporter.write_line(line)
