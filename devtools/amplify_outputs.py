@@ -7,7 +7,9 @@ The rest comes from the stack: its CloudFormation outputs (a deployed stack) or 
 description. The local stack's endpoints go into ``custom.local``; Amplify has no field for them,
 so a frontend sets them after parsing (README, "Frontend (Amplify)").
 
-python -m devtools.amplify_outputs --describe-stacks answer.json --out amplify_outputs.json
+python -m devtools.amplify_outputs --env dev [--out amplify_outputs.json] [--describe-stacks answer.json]
+(`make outputs ENV=dev`): the stack of samconfig.toml's environment, read with
+`aws cloudformation describe-stacks`, or from a saved answer of it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +38,9 @@ from graphql import (
 )
 
 from devtools.local_stack.scalars import PRELUDE
-from devtools.template import SCHEMA, load
+from devtools.template import ROOT, SCHEMA, load
+
+SAMCONFIG = ROOT / "samconfig.toml"
 
 OUTPUTS_VERSION = "1.4"
 # The stack's outputs that the file needs (template.yaml's Outputs section).
@@ -243,24 +249,57 @@ def write(path: Path, outputs: dict[str, Any]) -> None:
     temporary.replace(path)
 
 
+def deployed_stack(environment: str, samconfig: Path = SAMCONFIG) -> tuple[str, str]:
+    """(stack name, region) of a samconfig.toml environment (dev, staging, prod)."""
+    config = tomllib.loads(samconfig.read_text())
+    if environment == "dev" and "dev" not in config:
+        environment = "default"  # samconfig.toml's dev stack is its default environment
+    if environment not in config:
+        raise ValueError(f"samconfig.toml has no environment {environment!r}")
+    sections = config[environment]
+    stack_name = sections.get("global", {}).get("parameters", {}).get("stack_name")
+    region = sections.get("deploy", {}).get("parameters", {}).get("region", "us-east-1")
+    if not stack_name:
+        raise ValueError(f"samconfig.toml names no stack_name for {environment!r}")
+    return str(stack_name), str(region)
+
+
+def describe_stacks(stack_name: str, region: str) -> dict[str, Any]:
+    """The AWS CLI's answer (credentials from the usual AWS configuration)."""
+    command = ["aws", "cloudformation", "describe-stacks", "--stack-name", stack_name, "--region", region]
+    answer = subprocess.run(  # noqa: S603 - a fixed command; the stack name comes from samconfig.toml
+        [*command, "--output", "json"], capture_output=True, text=True, check=False
+    )
+    if answer.returncode != 0:
+        raise ValueError(f"{' '.join(command)} failed: {answer.stderr.strip()}")
+    return dict(json.loads(answer.stdout))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.amplify_outputs", description=__doc__.split("\n")[0])
+    parser.add_argument("--env", required=True, help="the samconfig.toml environment: dev, staging or prod")
+    parser.add_argument("--out", type=Path, default=Path("amplify_outputs.json"))
     parser.add_argument(
         "--describe-stacks",
         type=Path,
-        required=True,
-        help="the JSON answer of `aws cloudformation describe-stacks --stack-name <stack>` ('-': stdin)",
+        help="a saved JSON answer of `aws cloudformation describe-stacks` instead of asking AWS",
     )
-    parser.add_argument("--out", type=Path, default=Path("amplify_outputs.json"))
     arguments = parser.parse_args(argv)
-    source = sys.stdin.read() if str(arguments.describe_stacks) == "-" else arguments.describe_stacks.read_text()
     try:
-        stack_outputs, region = outputs_from_describe_stacks(json.loads(source))
-        write(arguments.out, amplify_outputs(stack_outputs, region))
-    except (ValueError, KeyError) as error:
+        stack_name, region = deployed_stack(arguments.env)
+        if arguments.describe_stacks:
+            answer = json.loads(arguments.describe_stacks.read_text())
+        else:
+            answer = describe_stacks(stack_name, region)
+        names = [stack.get("StackName") for stack in answer.get("Stacks", [])]
+        if names != [stack_name]:
+            raise ValueError(f"the answer describes {names}, not {stack_name}")
+        stack_outputs, stack_region = outputs_from_describe_stacks(answer)
+        write(arguments.out, amplify_outputs(stack_outputs, stack_region))
+    except (ValueError, KeyError, OSError) as error:
         print(f"cannot write {arguments.out}: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {arguments.out}")
+    print(f"wrote {arguments.out} for {stack_name} ({stack_region})")
     return 0
 
 
