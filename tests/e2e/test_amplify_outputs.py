@@ -70,7 +70,7 @@ def test_arguments_and_return_types_use_amplifys_shapes() -> None:
         False,
     )
     fields = introspection["nonModels"]["Paint"]["fields"]
-    assert fields["tags"] | {} == {
+    assert fields["tags"] == {
         "name": "tags",
         "isArray": True,
         "type": "String",
