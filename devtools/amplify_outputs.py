@@ -111,7 +111,7 @@ def _object_types_reached(schema: GraphQLSchema) -> list[GraphQLObjectType]:
     for root in (schema.query_type, schema.mutation_type, schema.subscription_type):
         for field in root.fields.values() if root else ():
             visit(field.type)
-    return [graphql_type for name, graphql_type in schema.type_map.items() if name in reached]
+    return [reached[name] for name in schema.type_map if name in reached]
 
 
 def model_introspection(schema_text: str) -> dict[str, Any]:

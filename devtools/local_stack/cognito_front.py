@@ -194,7 +194,7 @@ class UserPoolFront:
                 session.pool_id,
                 session.client_id,
                 "ADMIN_USER_PASSWORD_AUTH",
-                {"USERNAME": login, "PASSWORD": user.password},
+                {"USERNAME": login, "PASSWORD": user.password or ""},
             )
         except Exception as error:  # moto's own refusal (a disabled user, ...), in Cognito's words
             raise CognitoError(
