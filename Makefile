@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help install graphiql run outputs invoke lint format build validate test test-unit test-e2e clean check-security bench
+.PHONY: help install graphiql run outputs invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -68,12 +68,19 @@ invoke: install ## run one function locally: make invoke FUNCTION=CreateOrderFun
 	@test -n "$(FUNCTION)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=events/<file>.json"; exit 2; }
 	$(PY) -m devtools.local_stack.invoke $(FUNCTION) $(or $(EVENT),-)
 
-lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff, mypy, cfn-lint, checkov
+lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff, mypy, cfn-lint, checkov, the GitHub workflows
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/cfn-lint template.yaml
-	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml
+	$(VENV)/bin/cfn-lint template.yaml deploy/github-oidc.yaml
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml -f deploy/github-oidc.yaml
+	$(MAKE) --no-print-directory lint-workflows
+
+# The workflows against GitHub's workflow schema (vendored in check-jsonschema, no download) and
+# zizmor's offline audits (injection, permissions, pinned actions). Both from the dev group.
+lint-workflows: $(VENV)/.installed
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --no-progress .github/workflows/
 
 format: $(VENV)/.installed ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

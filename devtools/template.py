@@ -40,7 +40,8 @@ _CfnLoader.add_multi_constructor("!", _tag)
 @functools.cache
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
     with path.open() as stream:
-        return yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        loaded: dict[str, Any] = yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return loaded
 
 
 def resources(kind: str, path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:

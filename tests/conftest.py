@@ -6,6 +6,7 @@ import functools
 import importlib.util
 import json
 import os
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -47,21 +48,12 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _clear_caches() -> None:
-    """Handlers cache clients and services per execution environment; each test is a fresh one."""
-    from ape_moments import aws, settings
-    from ape_moments.orders import processing, service
-
-    aws.client.cache_clear()
-    settings.settings.cache_clear()
-    service.order_service.cache_clear()
-    processing.order_processor.cache_clear()
-    try:
-        from ape_moments.media import wiring  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    for factory in vars(wiring).values():
-        if hasattr(factory, "cache_clear"):
-            factory.cache_clear()
+    """Handlers cache clients, settings and services per execution environment; each test is a fresh one."""
+    for name, module in list(sys.modules.items()):
+        if name == "ape_moments" or name.startswith("ape_moments."):
+            for value in list(vars(module).values()):
+                if callable(value) and hasattr(value, "cache_clear"):
+                    value.cache_clear()
 
 
 @dataclass
@@ -210,16 +202,33 @@ def load_handler(function_dir: str) -> ModuleType:
     return module
 
 
-def invoke(
-    function_dir: str,
-    type_name: str,
-    field_name: str,
-    arguments: dict[str, Any],
-    identity: dict[str, Any] | None,
-) -> Any:
-    """Invoke a resolver function as AppSync would; raises what the function raises."""
-    event = appsync_event(type_name, field_name, arguments, identity)
-    return load_handler(function_dir).lambda_handler(event, FakeContext())
+@functools.cache
+def resolver_functions() -> dict[str, tuple[str, str]]:
+    """field -> (handler folder under src/, parent type), from the template's AppSync resolvers."""
+    resources = template.load()["Resources"]
+    found = {}
+    for resolver in template.resources("AWS::AppSync::Resolver").values():
+        props = resolver["Properties"]
+        data_source = resources[props["DataSourceName"]["Fn::GetAtt"][0]]
+        function = data_source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
+        code_uri = str(resources[function]["Properties"]["CodeUri"])
+        found[props["FieldName"]] = (code_uri.strip("/").removeprefix("src/"), props["TypeName"])
+    return found
+
+
+def call(field: str, arguments: dict[str, Any], identity: dict[str, Any] | None) -> Any:
+    """The GraphQL field's own Lambda handler, given the event AppSync sends; raises what it raises.
+
+    The one way tests call a resolver: the function comes from template.yaml's resolvers.
+    """
+    folder, type_name = resolver_functions()[field]
+    event = appsync_event(type_name, field, arguments, identity)
+    return load_handler(folder).lambda_handler(event, FakeContext())
+
+
+def owner_of(identity: dict[str, Any]) -> str:
+    """The owner id the backend derives from an identity (a user pool sub, or a guest's identity id)."""
+    return str(identity.get("sub") or identity["cognitoIdentityId"])
 
 
 def count_aws_calls(*services: str) -> Counter[str]:

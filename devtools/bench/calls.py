@@ -161,8 +161,10 @@ class Recorder:
     def install(self) -> None:
         """Call before any client exists: clients copy their session's hooks when they are made."""
         boto3.setup_default_session(region_name=REGION)
-        self._session = boto3.DEFAULT_SESSION
-        events = self._session.events
+        session = boto3.DEFAULT_SESSION
+        assert session is not None  # set up on the line above
+        self._session = session
+        events = session.events
         events.register("provide-client-params", self._before)
         events.register("after-call", self._after)
 

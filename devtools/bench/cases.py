@@ -42,7 +42,7 @@ class Case:
         text = (EVENTS / self.sample).read_text()
         for sample_id, real_id in substitutions.items():
             text = text.replace(sample_id, real_id)
-        event = json.loads(text)
+        event: dict[str, Any] = json.loads(text)
         if self.vary is not None and iteration is not None:
             event = self.vary(event, iteration)
         return event

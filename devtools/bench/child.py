@@ -65,7 +65,7 @@ def make_clients(calls: list[Call]) -> dict[str, Any]:
     from botocore.config import Config
 
     return {
-        service: boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)
+        service: boto3.client(service, config=Config(signature_version="s3v4") if service == "s3" else None)  # type: ignore[call-overload]  # service names are data
         for service in dict.fromkeys(c[0] for c in calls)
     }
 

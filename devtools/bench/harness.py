@@ -86,7 +86,7 @@ class Harness:
         if endpoint:
             env["AWS_ENDPOINT_URL"] = endpoint
         with environment(env):
-            create_resources(found, lambda service: boto3.session.Session(region_name=REGION).client(service))
+            create_resources(found, lambda service: boto3.session.Session(region_name=REGION).client(service))  # type: ignore[call-overload]
             specs = functions(found)
             union: dict[str, str] = {}
             for spec in specs:
@@ -135,7 +135,7 @@ class Harness:
 
         BackendDict.reset()
         with environment({"AWS_ENDPOINT_URL": self.endpoint} if self.endpoint else {}):
-            create_resources(self.found, lambda service: boto3.session.Session(region_name=REGION).client(service))
+            create_resources(self.found, lambda service: boto3.session.Session(region_name=REGION).client(service))  # type: ignore[call-overload]
 
     def _shape(self, keys: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], list[str] | None]:
         shapes = {}

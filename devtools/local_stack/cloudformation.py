@@ -211,10 +211,43 @@ class Intrinsics:
         resource = self.template["Resources"].get(logical_id)
         if resource is None:
             raise TemplateError(f"unknown resource or parameter {logical_id!r}")
+        if resource["Type"] in FUNCTION_QUALIFIERS:
+            self.physical[logical_id] = self._qualifier(resource)
+            return self.physical[logical_id]
         if self.synthetic is None:
             raise TemplateError(f"{logical_id} is referenced before it exists")
         self.physical[logical_id] = self.synthetic(logical_id, resource)
         return self.physical[logical_id]
+
+    def _qualifier(self, resource: dict[str, Any]) -> PhysicalResource:
+        """An alias or version of a function is the function itself locally: there is one
+        version, the code on disk, so AppSync, S3 and queue mappings that name the alias (as
+        AutoPublishAlias makes them) reach the function."""
+        function_arn = self.get_att(function_id(self.template, resource["Properties"]["FunctionName"]), "Arn")
+        return PhysicalResource(ref=function_arn, attributes={"AliasArn": function_arn, "Version": "$LATEST"})
+
+
+FUNCTION_QUALIFIERS = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
+
+
+def function_id(template: dict[str, Any], value: Any) -> str:
+    """The logical id of the function a ``FunctionName``/``Function`` value names: a Ref or GetAtt
+    of the function, or of one of its aliases or versions."""
+    if isinstance(value, dict) and "Ref" in value:
+        logical_id = value["Ref"]
+    elif isinstance(value, dict) and "Fn::GetAtt" in value:
+        argument = value["Fn::GetAtt"]
+        logical_id = argument[0] if isinstance(argument, list) else argument.split(".", 1)[0]
+    else:
+        raise TemplateError(f"cannot tell which function {value!r} names")
+    resource = template["Resources"].get(logical_id)
+    if resource is None:
+        raise TemplateError(f"unknown function {logical_id!r}")
+    if resource["Type"] in FUNCTION_QUALIFIERS:
+        return function_id(template, resource["Properties"]["FunctionName"])
+    if resource["Type"] != "AWS::Lambda::Function":
+        raise TemplateError(f"{logical_id} is not a function")
+    return str(logical_id)
 
 
 def references(value: Any) -> set[str]:

@@ -2,7 +2,9 @@
 
 A worker is started on the first invocation (a cold start) and kept warm; when the function's
 code or its layers change on disk, warm workers are retired, so an edit takes effect on the next
-request without restarting the stack. The ``Timeout`` of the template is enforced.
+request without restarting the stack. The ``Timeout`` of the template is enforced. An
+asynchronous invocation that still fails after its retries goes to the function's
+``EventInvokeConfig`` on-failure SQS destination, as a Lambda destination record.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import boto3
 
 from devtools.local_stack import lambda_worker
 from devtools.local_stack.aws_services import (
@@ -24,12 +29,13 @@ from devtools.local_stack.aws_services import (
     FUNCTION_SECRET_ACCESS_KEY,
     FUNCTION_SESSION_TOKEN,
 )
-from devtools.local_stack.cloudformation import Intrinsics, local_path
+from devtools.local_stack.cloudformation import Intrinsics, function_id, local_path
 
 _SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
 MAX_WORKERS_PER_FUNCTION = 4
 START_TIMEOUT_SECONDS = 30
-ASYNC_RETRY_DELAYS_SECONDS = (1, 2, 0)  # three attempts in all
+ASYNC_RETRY_DELAYS_SECONDS = (1, 2)  # before the 2nd and 3rd attempts (about 1 and 2 minutes on AWS)
+DEFAULT_ASYNC_RETRY_ATTEMPTS = 2
 
 
 @dataclass
@@ -44,6 +50,9 @@ class FunctionSpec:
     timeout: int
     memory_size: int
     reserved_concurrency: int | None = None
+    # EventInvokeConfig: retries of an asynchronous invocation, and where a final failure goes.
+    async_retry_attempts: int = DEFAULT_ASYNC_RETRY_ATTEMPTS
+    on_failure_queue_arn: str | None = None
 
     @property
     def handler_file(self) -> Path:
@@ -62,7 +71,13 @@ class FunctionSpec:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.worker_spec(), "timeout": self.timeout, "reserved_concurrency": self.reserved_concurrency}
+        return {
+            **self.worker_spec(),
+            "timeout": self.timeout,
+            "reserved_concurrency": self.reserved_concurrency,
+            "async_retry_attempts": self.async_retry_attempts,
+            "on_failure_queue_arn": self.on_failure_queue_arn,
+        }
 
     @classmethod
     def from_json(cls, logical_id: str, data: dict[str, Any]) -> FunctionSpec:
@@ -77,6 +92,8 @@ class FunctionSpec:
             timeout=data["timeout"],
             memory_size=data["memory_size"],
             reserved_concurrency=data.get("reserved_concurrency"),
+            async_retry_attempts=data.get("async_retry_attempts", DEFAULT_ASYNC_RETRY_ATTEMPTS),
+            on_failure_queue_arn=data.get("on_failure_queue_arn"),
         )
 
     def code_version(self) -> float:
@@ -143,7 +160,33 @@ def function_specs(intrinsics: Intrinsics, region: str, aws_endpoint: str) -> di
             memory_size=memory_size,
             reserved_concurrency=properties.get("ReservedConcurrentExecutions"),
         )
+    for resource in resources.values():
+        if resource["Type"] == "AWS::Lambda::EventInvokeConfig" and intrinsics.resource_enabled(resource):
+            properties = resource["Properties"]
+            spec = specs[function_id(intrinsics.template, properties["FunctionName"])]
+            spec.async_retry_attempts = int(properties.get("MaximumRetryAttempts", DEFAULT_ASYNC_RETRY_ATTEMPTS))
+            on_failure = properties.get("DestinationConfig", {}).get("OnFailure", {})
+            destination = intrinsics.resolve(on_failure.get("Destination"))
+            if isinstance(destination, str) and destination.startswith("arn:aws:sqs:"):
+                spec.on_failure_queue_arn = destination
     return specs
+
+
+def destination_record(spec: FunctionSpec, event: Any, result: InvocationResult, attempts: int) -> dict[str, Any]:
+    """What Lambda sends to an on-failure destination once an asynchronous event's retries are spent."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": result.request_id,
+            "functionArn": f"{spec.function_arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": result.error,
+    }
 
 
 @dataclass
@@ -255,19 +298,41 @@ class LambdaRuntime:
 
     def invoke_async(self, logical_id: str, event: Any) -> None:
         """An asynchronous (Event) invocation, as S3 notifications make: a failure is retried
-        twice, as Lambda does (after 1 and 2 seconds here, about 1 and 2 minutes on AWS)."""
+        (twice unless the function's EventInvokeConfig says otherwise; after 1 and 2 seconds here,
+        about 1 and 2 minutes on AWS), then sent to its on-failure destination if it has one."""
+        spec = self.specs[logical_id]
 
         def run() -> None:
-            for attempt, delay in enumerate(ASYNC_RETRY_DELAYS_SECONDS):
+            attempts = 1 + spec.async_retry_attempts
+            for attempt in range(attempts):
                 result = self.invoke(logical_id, event)
                 if not result.failed or self._closed:
                     return
                 assert result.error is not None
                 print(f"[local-stack] {logical_id} failed (attempt {attempt + 1}): {result.error['errorMessage']}")
-                time.sleep(delay)
+                if attempt + 1 < attempts:
+                    time.sleep(ASYNC_RETRY_DELAYS_SECONDS[min(attempt, len(ASYNC_RETRY_DELAYS_SECONDS) - 1)])
+            if spec.on_failure_queue_arn:
+                self._send_to_destination(spec, destination_record(spec, event, result, attempts))
 
         if not self._closed:
             self._async.submit(run)
+
+    @staticmethod
+    def _send_to_destination(spec: FunctionSpec, record: dict[str, Any]) -> None:
+        environment = spec.environment
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=environment["AWS_ENDPOINT_URL"],
+            region_name=environment["AWS_REGION"],
+            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=environment.get("AWS_SESSION_TOKEN"),
+        )
+        assert spec.on_failure_queue_arn is not None
+        queue_url = sqs.get_queue_url(QueueName=spec.on_failure_queue_arn.rsplit(":", 1)[1])["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+        print(f"[local-stack] {spec.logical_id}: event sent to its on-failure destination {spec.on_failure_queue_arn}")
 
     def prewarm(self) -> None:
         """Start one worker per function in the background, so first requests skip the cold start."""

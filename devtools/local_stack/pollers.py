@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devtools.local_stack.aws_services import LocalResources, Queue
-from devtools.local_stack.cloudformation import Intrinsics
+from devtools.local_stack.cloudformation import Intrinsics, function_id
 from devtools.local_stack.lambda_runtime import LambdaRuntime
 
 POLL_WAIT_SECONDS = 1
@@ -40,13 +40,10 @@ def sqs_mappings(intrinsics: Intrinsics, resources: LocalResources) -> list[SqsM
         queue = resources.queues.get(intrinsics.resolve(properties.get("EventSourceArn")))
         if queue is None:
             continue  # streams and other sources are not polled locally
-        function_ref = properties["FunctionName"]
-        function_id = function_ref["Ref"] if isinstance(function_ref, dict) and "Ref" in function_ref else None
-        if function_id is None:
-            continue
         mappings.append(
             SqsMapping(
-                function_id=function_id,
+                # The mapping may name the function or its alias (one version locally).
+                function_id=function_id(intrinsics.template, properties["FunctionName"]),
                 queue=queue,
                 batch_size=min(int(properties.get("BatchSize", 10)), 10),
                 report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),

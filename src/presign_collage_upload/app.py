@@ -7,8 +7,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, logger, resolve
-from ape_moments.media.wiring import collage_service
+from ape_moments.media.wiring import collage_service, collage_settings
 
+collage_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 

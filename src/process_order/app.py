@@ -7,14 +7,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, logger, resolve
-from ape_moments.orders.service import order_service
+from ape_moments.orders.wiring import order_submission, order_submission_settings
 
+order_submission_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 
 @app.resolver(type_name="Mutation", field_name="processOrder")
 def process_order(**arguments: Any) -> dict[str, Any]:
-    return order_service().process_order(current_caller(app), arguments).to_graphql()
+    return order_submission().process_order(current_caller(app), arguments).to_graphql()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

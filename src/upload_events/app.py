@@ -13,8 +13,9 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.media.albums import ALBUMS_PREFIX
-from ape_moments.media.wiring import album_service, collage_service
+from ape_moments.media.wiring import album_service, collage_service, upload_events_settings
 
+upload_events_settings()  # cold start: a missing or malformed variable fails the init, naming it
 logger = Logger()
 
 

@@ -79,20 +79,6 @@ def by_name(field: str) -> Operation:
 
 
 @functools.cache
-def resolver_functions() -> dict[str, tuple[str, str]]:
-    """field -> (handler folder under src/, parent type), from the template's AppSync resolvers."""
-    resources = template.load()["Resources"]
-    found = {}
-    for resolver in template.resources("AWS::AppSync::Resolver").values():
-        props = resolver["Properties"]
-        data_source = resources[props["DataSourceName"]["Fn::GetAtt"][0]]
-        function = data_source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
-        code_uri = str(resources[function]["Properties"]["CodeUri"])
-        found[props["FieldName"]] = (code_uri.strip("/").removeprefix("src/"), props["TypeName"])
-    return found
-
-
-@functools.cache
 def input_fields() -> dict[str, tuple[Argument, ...]]:
     """Every input type's fields (CreateAlbumInput -> name, description, ...)."""
     from graphql.language import InputObjectTypeDefinitionNode

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import BUCKET, invoke
-from tests.security.operations import resolver_functions
+from tests.conftest import BUCKET, call
 
 Identity = dict[str, Any] | None
 Call = Callable[[str, dict[str, Any], Identity], Any]
@@ -20,10 +19,7 @@ Prepare = Callable[[Call, dict[str, Any], Any], dict[str, Any]]
 ORDER = {"items": [{"sku": "PRINT_4X6", "quantity": 2}, {"sku": "PHOTO_STRIP", "quantity": 1}], "currency": "USD"}
 
 
-def call_in_process(field: str, arguments: dict[str, Any], identity: Identity) -> Any:
-    """The field's own Lambda handler with the event AppSync would send it."""
-    folder, type_name = resolver_functions()[field]
-    return invoke(folder, type_name, field, arguments, identity)
+call_in_process: Call = call
 
 
 def _order(call: Call, identity: dict[str, Any]) -> str:

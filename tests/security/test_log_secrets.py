@@ -23,10 +23,17 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import ApiError
-from tests.conftest import FakeContext, appsync_event, cognito_identity, guest_identity, load_handler
+from tests.conftest import (
+    FakeContext,
+    appsync_event,
+    cognito_identity,
+    guest_identity,
+    load_handler,
+    resolver_functions,
+)
 from tests.security.faults import Fault, Injector, injector, total_attempts
 from tests.security.figures import FIGURES
-from tests.security.operations import OPERATION_NAMES, resolver_functions
+from tests.security.operations import OPERATION_NAMES
 from tests.security.scenarios import PREPARE, call_in_process
 
 __all__ = ["injector"]

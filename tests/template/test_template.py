@@ -13,6 +13,13 @@ from devtools import template
 
 RESOURCES = template.load()["Resources"]
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::apemoments-${Stage}-media-${AWS::AccountId}-${AWS::Region}"
+# What an SQS event source mapping needs from its function's role, on that function's own queue.
+SQS_CONSUMER_ACTIONS = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+)
 
 # The least-privilege table: for each function, exactly the statements it may have, as
 # (actions, resources, condition). Kept here, by hand, so that any widening shows up in review.
@@ -45,8 +52,12 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             ("IdempotencyTable.Arn",),
             None,
         ),
+        (SQS_CONSUMER_ACTIONS, ("OrderQueue.Arn",), None),
     },
-    "OrderDeadLetterFunction": {(("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None)},
+    "OrderDeadLetterFunction": {
+        (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
+        (SQS_CONSUMER_ACTIONS, ("OrderDeadLetterQueue.Arn",), None),
+    },
     "AlbumsFunction": {
         (
             ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
@@ -147,16 +158,17 @@ def test_resolvers_are_direct_lambda_resolvers() -> None:
         source = RESOURCES[props["DataSourceName"]["Fn::GetAtt"][0]]
         assert source["Type"] == "AWS::AppSync::DataSource"
         assert source["Properties"]["Type"] == "AWS_LAMBDA"
-        function_id = source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
+        function_id, attribute = source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"]
         assert RESOURCES[function_id]["Type"] == "AWS::Serverless::Function"
+        assert attribute == "Alias.AliasArn"  # the live alias: published versions, SnapStart, canaries
 
 
 def test_appsync_may_invoke_exactly_the_resolver_functions() -> None:
     sources = template.resources("AWS::AppSync::DataSource").values()
-    wired = {s["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0] for s in sources}
+    wired = {tuple(s["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"]) for s in sources}
     statement = RESOURCES["AppSyncInvokeRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     assert [s["Action"] for s in statement] == ["lambda:InvokeFunction"]
-    assert {r["Fn::GetAtt"][0] for r in statement[0]["Resource"]} == wired
+    assert {tuple(r["Fn::GetAtt"]) for r in statement[0]["Resource"]} == wired
 
 
 def test_api_auth_modes_are_cognito_default_and_iam_additional() -> None:
@@ -165,6 +177,49 @@ def test_api_auth_modes_are_cognito_default_and_iam_additional() -> None:
     assert api["AdditionalAuthenticationProviders"] == [{"AuthenticationType": "AWS_IAM"}]
     assert "API_KEY" not in json.dumps(api)
     assert RESOURCES["GraphQLSchema"]["Properties"]["DefinitionS3Location"] == "graphql/schema.graphql"
+
+
+def _depth(document: Any, type_name: str) -> int:
+    """The deepest field path a query can select from one type (the schema has no cycles)."""
+    types = {d.name.value: d for d in document.definitions if isinstance(d, ObjectTypeDefinitionNode)}
+    node = types.get(type_name)
+    if node is None:
+        return 0
+    deepest = 0
+    for field in node.fields or ():
+        inner = field.type
+        while hasattr(inner, "type"):
+            inner = inner.type
+        deepest = max(deepest, 1 + _depth(document, inner.name.value))
+    return deepest
+
+
+def test_api_limits_fit_the_schemas_real_queries() -> None:
+    api = RESOURCES["GraphQLApi"]["Properties"]
+    document = parse(template.SCHEMA.read_text())
+    deepest = max(_depth(document, "Query"), _depth(document, "Mutation"))
+    assert deepest == 4  # listOrders > items > items > sku (docs/OPERATIONS.md, "API limits")
+    assert api["QueryDepthLimit"] == deepest + 1
+    assert 1 <= api["ResolverCountLimit"] <= 10
+    assert api["IntrospectionConfig"] == {"Fn::If": ["IsProd", "DISABLED", "ENABLED"]}
+    assert api["LogConfig"]["FieldLogLevel"] == "ERROR"
+    assert api["LogConfig"]["ExcludeVerboseContent"] is True
+
+
+def test_waf_rate_limits_each_client_ip_where_the_environment_sets_a_limit() -> None:
+    acl = RESOURCES["ApiWebAcl"]
+    assert acl["Condition"] == "HasRateLimit"
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    rate = acl["Properties"]["Rules"][0]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == {"Ref": "ApiRateLimitPerIp"}
+    association = RESOURCES["ApiWebAclAssociation"]
+    assert association["Condition"] == "HasRateLimit"
+    assert association["Properties"] == {
+        "ResourceArn": {"Fn::GetAtt": ["GraphQLApi", "Arn"]},
+        "WebACLArn": {"Fn::GetAtt": ["ApiWebAcl", "Arn"]},
+    }
 
 
 def test_schema_lets_both_auth_modes_reach_every_operation_and_type() -> None:
@@ -273,14 +328,15 @@ def test_order_queue_dead_letters_after_three_attempts() -> None:
     }
     worker = RESOURCES["OrderWorkerFunction"]["Properties"]
     assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
-    for function, queue_id in (
-        ("OrderWorkerFunction", "OrderQueue"),
-        ("OrderDeadLetterFunction", "OrderDeadLetterQueue"),
-    ):
-        (event,) = RESOURCES[function]["Properties"]["Events"].values()
-        assert event["Type"] == "SQS"
-        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    mappings = {
+        (m["Properties"]["FunctionName"]["Fn::GetAtt"][0], m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
+        for m in template.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    }
+    assert mappings == {("OrderWorkerFunction", "OrderQueue"), ("OrderDeadLetterFunction", "OrderDeadLetterQueue")}
+    for function in ("OrderWorkerFunction", "OrderDeadLetterFunction"):
+        # No SAM SQS event: it would attach AWS's managed SQS policy, whose resource is `*`.
+        assert "Events" not in RESOURCES[function]["Properties"]
 
 
 def test_cognito() -> None:
@@ -298,6 +354,8 @@ def test_outputs() -> None:
         "UserPoolClientId",
         "IdentityPoolId",
         "MediaBucketName",
+        "AlarmTopicArn",
+        "DashboardName",
     }
 
 
@@ -305,7 +363,13 @@ def test_function_environment_names_match_what_the_layer_reads() -> None:
     from ape_moments.settings import Settings
 
     known = {field.alias for field in Settings.model_fields.values()}
-    infrastructure = {"STAGE", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_LOGGER_LOG_EVENT"}
+    infrastructure = {
+        "STAGE",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
+        "POWERTOOLS_LOGGER_LOG_EVENT",
+    }
     for name in functions():
         unknown = template.function_environment_names(name) - known - infrastructure
         assert not unknown, f"{name} sets variables nothing reads: {unknown}"

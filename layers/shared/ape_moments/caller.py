@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ape_moments.errors import Forbidden
+from ape_moments.errors import Forbidden, ValidationError
 
 ADMIN_GROUP = "admins"
 
@@ -43,6 +43,17 @@ class Caller:
         if self.is_admin:
             return customer_id
         return self.customer_for(customer_id)
+
+    def customer_to_list(self, customer_id: str | None) -> str:
+        """The customer a listing is limited to, for kinds indexed by customer only.
+
+        There is no index over everyone's items, and a Scan is never an option, so an admin
+        names the customer.
+        """
+        scope = self.scope_for_listing(customer_id)
+        if scope is None:
+            raise ValidationError("customerId: an admin listing needs customerId")
+        return scope
 
 
 def caller_from_identity(identity: dict[str, Any] | None) -> Caller:

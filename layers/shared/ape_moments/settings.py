@@ -1,32 +1,76 @@
-"""Environment of the functions, validated once per execution environment (set by template.yaml)."""
+"""Each function family's configuration: a pydantic model of the environment template.yaml sets.
+
+Validated once, when the function starts (its handler module asks its wiring for it at import):
+a missing or malformed variable fails the cold start with the variable's name, never a request,
+so use cases receive their collaborators as required arguments, never None.
+"""
 
 from __future__ import annotations
 
-import functools
 import os
+from typing import Annotated, Self
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+Required = Annotated[str, Field(min_length=1)]
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
 
-    orders_table_name: str | None = Field(None, alias="ORDERS_TABLE_NAME")
-    albums_table_name: str | None = Field(None, alias="ALBUMS_TABLE_NAME")
-    collages_table_name: str | None = Field(None, alias="COLLAGES_TABLE_NAME")
-    idempotency_table_name: str | None = Field(None, alias="IDEMPOTENCY_TABLE_NAME")
-    order_queue_url: str | None = Field(None, alias="ORDER_QUEUE_URL")
-    media_bucket_name: str | None = Field(None, alias="MEDIA_BUCKET_NAME")
+class ConfigurationError(RuntimeError):
+    """The function's environment is not what template.yaml sets: a deployment error."""
+
+
+class FunctionSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        try:
+            return cls.model_validate(dict(os.environ))
+        except pydantic.ValidationError as error:
+            problem = error.errors(include_url=False, include_input=False)[0]
+            name = problem["loc"][0]
+            if problem["type"] == "missing":
+                raise ConfigurationError(f"missing configuration: {name}") from None
+            raise ConfigurationError(f"invalid configuration: {name}: {problem['msg']}") from None
+
+
+class OrdersSettings(FunctionSettings):
+    """getOrder, listOrders, updateOrderStatus, the dead-letter function."""
+
+    orders_table_name: Required = Field(alias="ORDERS_TABLE_NAME")
+
+
+class IdempotentOrdersSettings(OrdersSettings):
+    """createOrder and the order worker: idempotency records (create keys, charges)."""
+
+    idempotency_table_name: Required = Field(alias="IDEMPOTENCY_TABLE_NAME")
+
+
+class OrderSubmissionSettings(OrdersSettings):
+    """processOrder: hands orders to the worker through the queue."""
+
+    order_queue_url: Required = Field(alias="ORDER_QUEUE_URL")
+
+
+class MediaSettings(FunctionSettings):
+    media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
     upload_url_expires_in: int = Field(3600, ge=60, le=3600, alias="UPLOAD_URL_EXPIRES_IN")
 
-    def require(self, name: str) -> str:
-        """A setting this function cannot work without; its absence is a deployment error."""
-        value = getattr(self, name)
-        if not value:
-            raise RuntimeError(f"missing configuration: {self.model_fields[name].alias}")
-        return str(value)
+
+class AlbumSettings(MediaSettings):
+    """The album functions (and presignAlbumUpload, which may lower the upload URL lifetime)."""
+
+    albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings.model_validate({k: v for k, v in os.environ.items() if k.isupper()})
+class CollageSettings(MediaSettings):
+    collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
+
+
+class UploadEventsSettings(AlbumSettings, CollageSettings):
+    """S3 upload events: album photos and collage images."""
+
+
+class Settings(IdempotentOrdersSettings, OrderSubmissionSettings, UploadEventsSettings):
+    """Every variable some function reads (the template tests check no function sets another)."""

@@ -9,7 +9,7 @@ import pytest
 
 from ape_moments import errors
 from ape_moments.orders.repository import OrdersRepository
-from tests.conftest import invoke
+from tests.conftest import call
 
 
 def test_error_class_names_are_the_spec_error_types() -> None:
@@ -30,7 +30,7 @@ def test_unexpected_failure_becomes_a_generic_internal_error(
 
     monkeypatch.setattr(OrdersRepository, "get", throttled)
     with caplog.at_level(logging.ERROR), pytest.raises(errors.InternalError) as failed:
-        invoke("get_order", "Query", "getOrder", {"orderId": "abc"}, customer)
+        call("getOrder", {"orderId": "abc"}, customer)
     message = failed.value.message
     assert message.startswith("An internal error occurred; reference ")
     for secret in ("OrdersTable", "Throughput", "GetItem", "Traceback", "abc"):
@@ -41,4 +41,4 @@ def test_unexpected_failure_becomes_a_generic_internal_error(
 
 def test_missing_identity_is_forbidden(aws: Any) -> None:
     with pytest.raises(errors.Forbidden):
-        invoke("get_order", "Query", "getOrder", {"orderId": "abc"}, None)
+        call("getOrder", {"orderId": "abc"}, None)

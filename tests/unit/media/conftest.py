@@ -8,35 +8,17 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from devtools import template
-from tests.conftest import BUCKET, invoke
-
-
-def resolver_target(field: str) -> tuple[str, str]:
-    """(handler folder under src/, parent type) of a GraphQL field, read from template.yaml's resolvers."""
-    resources = template.load()["Resources"]
-    for resolver in template.resources("AWS::AppSync::Resolver").values():
-        props = resolver["Properties"]
-        if props["FieldName"] == field:
-            data_source = resources[props["DataSourceName"]["Fn::GetAtt"][0]]
-            function = data_source["Properties"]["LambdaConfig"]["LambdaFunctionArn"]["Fn::GetAtt"][0]
-            code_uri = str(resources[function]["Properties"]["CodeUri"])
-            return code_uri.strip("/").removeprefix("src/"), props["TypeName"]
-    raise KeyError(field)
-
+from tests.conftest import BUCKET
+from tests.conftest import call as call_handler
 
 Call = Callable[[str, dict[str, Any], dict[str, Any] | None], Any]
 
 
 @pytest.fixture
 def call(aws: Any) -> Call:
-    """call(field, arguments, identity): the field's own Lambda handler, given AppSync's event."""
+    """``tests.conftest.call`` with moto running: the field's own Lambda handler, given AppSync's event."""
 
-    def _call(field: str, arguments: dict[str, Any], identity: dict[str, Any] | None) -> Any:
-        folder, type_name = resolver_target(field)
-        return invoke(folder, type_name, field, arguments, identity)
-
-    return _call
+    return call_handler
 
 
 def s3_created_event(key: str, *, version_id: str = "v1", size: int = 1024, bucket: str = BUCKET) -> dict[str, Any]:

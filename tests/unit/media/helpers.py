@@ -7,15 +7,12 @@ from typing import Any
 
 from ape_moments import aws
 from ape_moments.media.album_repository import AlbumsRepository
-from ape_moments.media.albums import Album, CreateAlbumInput, new_album
+from ape_moments.media.albums import Album, AlbumStatus, CreateAlbumInput, new_album
 from ape_moments.media.collage_repository import CollagesRepository
-from ape_moments.media.collages import Collage, CollageTemplate, CreateCollageInput, new_collage
-from ape_moments.media.statuses import AlbumStatus, CollageStatus
-from tests.conftest import BUCKET
+from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate, CreateCollageInput, new_collage
+from tests.conftest import BUCKET, owner_of
 
-
-def owner_of(identity: dict[str, Any]) -> str:
-    return str(identity.get("sub") or identity["cognitoIdentityId"])
+__all__ = ["owner_of"]  # the tests import it from here with the other seeding helpers
 
 
 def albums() -> AlbumsRepository:

@@ -170,13 +170,13 @@ def test_update_changes_only_what_is_given_and_moves_updated_at(call: Call, cust
     assert call("getAlbum", {"albumId": album["albumId"]}, customer) == updated
 
 
-def test_an_explicit_null_description_removes_it(call: Call, customer: Any) -> None:
+def test_an_explicit_null_description_removes_it(aws: Any, call: Call, customer: Any) -> None:
     album = call("createAlbum", {"input": {"name": "A", "description": "temporary"}}, customer)
     updated = call("updateAlbum", {"input": {"albumId": album["albumId"], "description": None}}, customer)
     assert updated["description"] is None
     assert (
         "description"
-        not in albums()._client.get_item(TableName="AlbumsTable", Key={"albumId": {"S": album["albumId"]}})["Item"]
+        not in aws.dynamodb.get_item(TableName="AlbumsTable", Key={"albumId": {"S": album["albumId"]}})["Item"]
     )
 
 

@@ -14,13 +14,10 @@ from typing import Any
 
 import pytest
 
-from ape_moments import settings
 from ape_moments.media import wiring
-from ape_moments.media.albums import Album
-from ape_moments.media.collages import Collage, CollageTemplate
-from ape_moments.media.statuses import AlbumStatus, CollageStatus
-from tests.conftest import EVENTS, FakeContext, load_handler
-from tests.unit.media.conftest import resolver_target
+from ape_moments.media.albums import Album, AlbumStatus
+from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
+from tests.conftest import EVENTS, FakeContext, load_handler, resolver_functions
 from tests.unit.media.helpers import albums, collages
 
 SAMPLE_ALBUM_ID = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"
@@ -121,7 +118,7 @@ def test_appsync_sample(aws: Any, name: str) -> None:
     sample = load(name)
     seed, check = EXPECTATIONS[name]
     seed(owner_in(sample))
-    folder, type_name = resolver_target(sample["info"]["fieldName"])
+    folder, type_name = resolver_functions()[sample["info"]["fieldName"]]
     assert sample["info"]["parentTypeName"] == type_name
     result = load_handler(folder).lambda_handler(sample, FakeContext())
     assert check(result), result
@@ -131,7 +128,7 @@ def test_s3_photo_created_sample_counts_the_photo(aws: Any, monkeypatch: pytest.
     sample = load("s3_album_photo_created.json")
     # The sample names a deployed bucket; this function's MEDIA_BUCKET_NAME must be that bucket.
     monkeypatch.setenv("MEDIA_BUCKET_NAME", sample["Records"][0]["s3"]["bucket"]["name"])
-    settings.settings.cache_clear()
+    wiring.album_settings.cache_clear()
     wiring.album_service.cache_clear()
     seed_sample_album(SAMPLE_CUSTOMER)
     load_handler("upload_events").lambda_handler(sample, FakeContext())

@@ -11,6 +11,7 @@ import pytest
 from ape_moments.errors import Conflict, NotFound, ValidationError
 from ape_moments.media.albums import MAX_PHOTOS_PER_ALBUM
 from ape_moments.media.uploads import MAX_UPLOAD_BYTES
+from ape_moments.table import Condition
 from tests.conftest import BUCKET
 from tests.unit.media.conftest import Call
 from tests.unit.media.helpers import albums, seed_album, seed_collage
@@ -142,7 +143,7 @@ def test_collages_take_uploads_only_while_editable(call: Call, customer: Any, st
 
 def test_a_full_album_takes_no_more_photos(call: Call, customer: Any) -> None:
     album = seed_album(customer)
-    albums().update(album.album_id, {"imageCount": MAX_PHOTOS_PER_ALBUM}, owner_id=None, allowed_from=None)
+    albums().update(album.album_id, {"imageCount": MAX_PHOTOS_PER_ALBUM}, when=Condition())
     with pytest.raises(Conflict, match=str(MAX_PHOTOS_PER_ALBUM)):
         presign_album(call, customer, album.album_id)
 

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from ape_moments import aws as aws_clients
 from ape_moments.errors import ApiError, InternalError
+from ape_moments.table import Condition
+from tests.unit.core.test_table import lose_first_answer
 from tests.unit.media.conftest import Call
 from tests.unit.media.helpers import albums, collages, seed_album, seed_collage
 
@@ -47,9 +50,7 @@ def test_a_submit_racing_an_edit_never_renders_what_it_did_not_submit(call: Call
         if results[1] == "Conflict":
             assert stored.template == "GRID_2X2"
         # back to an editable draft for the next round
-        collages().update(
-            collage.collage_id, {"status": "DRAFT", "template": "GRID_2X2"}, owner_id=None, allowed_from=None
-        )
+        collages().update(collage.collage_id, {"status": "DRAFT", "template": "GRID_2X2"}, when=Condition())
 
 
 def test_a_delete_racing_a_processing_start_leaves_one_consistent_outcome(
@@ -89,3 +90,16 @@ def test_an_unexpected_failure_is_a_generic_internal_error(
     assert message.startswith("An internal error occurred; reference ")
     for secret in ("NoSuchTable", "ResourceNotFound", "dynamodb", "Traceback"):
         assert secret not in message
+
+
+@pytest.mark.parametrize("kind", ["album", "collage"])
+def test_a_delete_whose_answer_was_lost_answers_as_the_first_would(call: Call, customer: Any, kind: str) -> None:
+    """botocore retries the DeleteItem whose answer was lost; the retry finds it done, not NotFound."""
+    item = seed_album(customer) if kind == "album" else seed_collage(customer)
+    item_id = getattr(item, f"{kind}_id")
+    lost = lose_first_answer(aws_clients.client("dynamodb"), "DeleteItem")
+    deleted = call(f"delete{kind.title()}", {"input": {f"{kind}Id": item_id}}, customer)
+    assert lost == ["DeleteItem"]
+    assert deleted[f"{kind}Id"] == item_id
+    assert deleted["status"] == item.status
+    assert (albums() if kind == "album" else collages()).get(item_id) is None

@@ -8,9 +8,17 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import Conflict, Forbidden
-from ape_moments.media.statuses import ALBUM_RULES, COLLAGE_RULES, Actor, AlbumStatus, CollageStatus, StatusRules
+from ape_moments.media.albums import ALBUM_RULES, AlbumStatus
+from ape_moments.media.collages import COLLAGE_RULES, CollageStatus
+from ape_moments.models import Actor, StatusRules
+from ape_moments.orders.models import ORDER_RULES, OrderStatus
 
-RULES: list[tuple[StatusRules[Any], type[Any]]] = [(ALBUM_RULES, AlbumStatus), (COLLAGE_RULES, CollageStatus)]
+RULES: list[tuple[StatusRules[Any], type[Any]]] = [
+    (ALBUM_RULES, AlbumStatus),
+    (COLLAGE_RULES, CollageStatus),
+    (ORDER_RULES, OrderStatus),
+]
+MEDIA_RULES = RULES[:2]
 
 
 @pytest.mark.parametrize(("rules", "statuses"), RULES)
@@ -30,7 +38,7 @@ def test_admins_may_do_whatever_owners_may(rules: StatusRules[Any], statuses: An
         assert rules.sources_for(Actor.OWNER, target) <= rules.sources_for(Actor.ADMIN, target)
 
 
-@pytest.mark.parametrize(("rules", "statuses"), RULES)
+@pytest.mark.parametrize(("rules", "statuses"), MEDIA_RULES)
 def test_no_status_moves_to_itself_and_processing_is_never_deletable(rules: StatusRules[Any], statuses: Any) -> None:
     assert all(source != target for source, target in rules.transitions)
     assert statuses("PROCESSING") not in rules.deletable

@@ -6,13 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ape_moments import aws
-from ape_moments.orders.models import CreateOrderRequest, Order, new_order
+from ape_moments.orders.models import CreateOrderRequest, Order, OrderStatus, new_order
 from ape_moments.orders.repository import OrdersRepository
-from ape_moments.orders.transitions import OrderStatus
-
-
-def owner_of(identity: dict[str, Any]) -> str:
-    return str(identity.get("sub") or identity["cognitoIdentityId"])
+from tests.conftest import owner_of
 
 
 def seed_order(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import Conflict
-from tests.conftest import count_aws_calls, invoke
+from tests.conftest import call, count_aws_calls
 from tests.unit.orders.helpers import minutes_ago, seed_order
 
 
@@ -18,9 +18,7 @@ def calls(aws: Any) -> Counter[str]:
 
 
 def test_create_order_is_one_write(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
-    invoke(
-        "create_order",
-        "Mutation",
+    call(
         "createOrder",
         {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD"},
         customer,
@@ -32,11 +30,11 @@ def test_create_order_with_key_is_one_order_write_plus_the_idempotency_record(
     aws: Any, customer: dict[str, Any], calls: Counter[str]
 ) -> None:
     arguments = {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD", "idempotencyKey": "k-1"}
-    invoke("create_order", "Mutation", "createOrder", arguments, customer)
+    call("createOrder", arguments, customer)
     # Powertools: a conditional PutItem of the in-progress record, then UpdateItem with the result.
     assert calls == Counter({"dynamodb.PutItem": 2, "dynamodb.UpdateItem": 1})
     calls.clear()
-    invoke("create_order", "Mutation", "createOrder", arguments, customer)
+    call("createOrder", arguments, customer)
     assert calls["dynamodb.PutItem"] == 1  # the replay's in-progress put fails and returns the record
     assert sum(calls.values()) <= 2
 
@@ -44,7 +42,7 @@ def test_create_order_with_key_is_one_order_write_plus_the_idempotency_record(
 def test_get_order_is_one_read(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
     order = seed_order(customer)
     calls.clear()
-    invoke("get_order", "Query", "getOrder", {"orderId": order.order_id}, customer)
+    call("getOrder", {"orderId": order.order_id}, customer)
     assert calls == Counter({"dynamodb.GetItem": 1})
 
 
@@ -52,18 +50,18 @@ def test_update_status_is_one_conditional_write(aws: Any, customer: dict[str, An
     order = seed_order(customer)
     to_processing = {"orderId": order.order_id, "status": "PROCESSING"}
     calls.clear()
-    invoke("update_order_status", "Mutation", "updateOrderStatus", to_processing, customer)
+    call("updateOrderStatus", to_processing, customer)
     assert calls == Counter({"dynamodb.UpdateItem": 1})
     calls.clear()
     with pytest.raises(Conflict):  # a refused write is explained from the same request
-        invoke("update_order_status", "Mutation", "updateOrderStatus", to_processing, customer)
+        call("updateOrderStatus", to_processing, customer)
     assert calls == Counter({"dynamodb.UpdateItem": 1})
 
 
 def test_process_order_is_one_write_and_one_message(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
     order = seed_order(customer)
     calls.clear()
-    invoke("process_order", "Mutation", "processOrder", {"orderId": order.order_id}, customer)
+    call("processOrder", {"orderId": order.order_id}, customer)
     assert calls == Counter({"dynamodb.UpdateItem": 1, "sqs.SendMessage": 1})
 
 
@@ -76,15 +74,13 @@ def test_list_orders_is_one_query_a_page_and_never_a_scan(
     token = None
     pages = 0
     while True:
-        page = invoke(
-            "list_orders", "Query", "listOrders", {"limit": 2, **({"nextToken": token} if token else {})}, customer
-        )
+        page = call("listOrders", {"limit": 2, **({"nextToken": token} if token else {})}, customer)
         pages += 1
         token = page["nextToken"]
         if not token:
             break
     assert calls == Counter({"dynamodb.Query": pages})
     calls.clear()
-    invoke("list_orders", "Query", "listOrders", {"status": "PENDING"}, admin)
-    invoke("list_orders", "Query", "listOrders", {"status": "PENDING"}, customer)
+    call("listOrders", {"status": "PENDING"}, admin)
+    call("listOrders", {"status": "PENDING"}, customer)
     assert calls == Counter({"dynamodb.Query": 2})

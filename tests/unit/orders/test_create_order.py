@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import Conflict, Forbidden, InternalError, ValidationError
-from ape_moments.orders.catalog import CATALOG
-from tests.conftest import invoke
+from ape_moments.orders.models import CATALOG
+from tests.conftest import call
 
 # SPEC section 3's price table, written out again on purpose: the test does not trust the code's copy.
 SPEC_PRICES = {
@@ -25,7 +25,7 @@ SPEC_PRICES = {
 
 
 def create(identity: dict[str, Any], items: list[dict[str, Any]], currency: str = "USD", **extra: Any) -> Any:
-    return invoke("create_order", "Mutation", "createOrder", {"items": items, "currency": currency, **extra}, identity)
+    return call("createOrder", {"items": items, "currency": currency, **extra}, identity)
 
 
 def stored(aws: Any, order_id: str) -> dict[str, Any] | None:
@@ -127,7 +127,7 @@ def test_bad_input_is_a_validation_error_naming_the_field(
     aws: Any, customer: dict[str, Any], arguments: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(ValidationError) as refused:
-        invoke("create_order", "Mutation", "createOrder", arguments, customer)
+        call("createOrder", arguments, customer)
     assert refused.value.message.startswith(f"{field}:")
     assert order_count(aws) == 0  # nothing half-written
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from devtools import template
-from tests.conftest import EVENTS, FakeContext, load_handler
+from tests.conftest import EVENTS, FakeContext, load_handler, resolver_functions
 from tests.unit.orders.helpers import seed_order
 
 ORDER_FUNCTIONS = {"create_order", "get_order", "list_orders", "update_order_status", "process_order"}
@@ -23,26 +22,12 @@ SAMPLE_CUSTOMER = {"sub": "3f6c2a1e-5b7d-4c1a-9e2f-8a4b6c0d1e2f"}
 SAMPLE_GUEST = {"cognitoIdentityId": "us-east-1:7d2f4c1a-0b3e-4f5a-9c8d-6e7f8a9b0c1d"}
 
 
-def function_dir_for_field(type_name: str, field_name: str) -> str:
-    resolvers = template.resources("AWS::AppSync::Resolver").values()
-    resolver = next(
-        r for r in resolvers if (r["Properties"]["TypeName"], r["Properties"]["FieldName"]) == (type_name, field_name)
-    )
-    data_source = resolver["Properties"]["DataSourceName"]["Fn::GetAtt"][0]
-    function_id = template.load()["Resources"][data_source]["Properties"]["LambdaConfig"]["LambdaFunctionArn"][
-        "Fn::GetAtt"
-    ][0]
-    code_uri = template.load()["Resources"][function_id]["Properties"]["CodeUri"]
-    return str(code_uri).strip("/").removeprefix("src/")
-
-
 def order_samples() -> list[str]:
     names = []
     for path in sorted(EVENTS.glob("*.json")):
         event = json.loads(path.read_text())
         if path.name in QUEUE_SAMPLES or (
-            "info" in event
-            and function_dir_for_field(event["info"]["parentTypeName"], event["info"]["fieldName"]) in ORDER_FUNCTIONS
+            "info" in event and resolver_functions()[event["info"]["fieldName"]][0] in ORDER_FUNCTIONS
         ):
             names.append(path.name)
     return names
@@ -75,9 +60,7 @@ def test_sample_runs_against_its_function(aws: Any, sample: str) -> None:
         assert result == {"batchItemFailures": []}
         return
     info = event["info"]
-    result = load_handler(function_dir_for_field(info["parentTypeName"], info["fieldName"])).lambda_handler(
-        event, FakeContext()
-    )
+    result = load_handler(resolver_functions()[info["fieldName"]][0]).lambda_handler(event, FakeContext())
     assert result is not None
     if info["fieldName"] == "listOrders":
         assert isinstance(result["items"], list)

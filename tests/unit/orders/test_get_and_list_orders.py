@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import Forbidden, ValidationError
-from tests.conftest import invoke
+from tests.conftest import call
 from tests.unit.orders.helpers import minutes_ago, seed_order
 
 
 def get(identity: dict[str, Any], order_id: str) -> Any:
-    return invoke("get_order", "Query", "getOrder", {"orderId": order_id}, identity)
+    return call("getOrder", {"orderId": order_id}, identity)
 
 
 def list_orders(identity: dict[str, Any], **arguments: Any) -> Any:
-    return invoke("list_orders", "Query", "listOrders", arguments, identity)
+    return call("listOrders", arguments, identity)
 
 
 def test_get_own_order(aws: Any, customer: dict[str, Any], guest: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from ape_moments.errors import Conflict, InternalError, NotFound
 from ape_moments.orders import processing
 from ape_moments.orders.payments import DECLINED_OVER_LIMIT, SandboxPaymentProvider
 from ape_moments.orders.queue import ProcessingQueue
-from tests.conftest import FakeContext, invoke, load_handler, sqs_event
+from tests.conftest import FakeContext, call, load_handler, sqs_event
 from tests.unit.orders.helpers import seed_order, stored_order
 
 
@@ -30,7 +30,7 @@ def charges(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def process(identity: dict[str, Any], order_id: str) -> Any:
-    return invoke("process_order", "Mutation", "processOrder", {"orderId": order_id}, identity)
+    return call("processOrder", {"orderId": order_id}, identity)
 
 
 def deliver(aws: Any, queue_url: str, function_dir: str) -> list[str]:
@@ -168,9 +168,7 @@ def test_worker_leaves_an_order_an_admin_already_moved(
 ) -> None:
     order = seed_order(customer)
     process(customer, order.order_id)
-    invoke(
-        "update_order_status",
-        "Mutation",
+    call(
         "updateOrderStatus",
         {"orderId": order.order_id, "status": "FAILED", "errorMessage": "out of paper"},
         admin,

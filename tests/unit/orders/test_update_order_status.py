@@ -9,8 +9,8 @@ import pytest
 
 from ape_moments.caller import caller_from_identity
 from ape_moments.errors import ApiError, Conflict, Forbidden, NotFound, ValidationError
-from ape_moments.orders.service import order_service
-from tests.conftest import invoke
+from ape_moments.orders.wiring import order_service
+from tests.conftest import call
 from tests.unit.orders.helpers import seed_order, stored_order
 
 STATUSES = ["PENDING", "PROCESSING", "COMPLETED", "FAILED"]
@@ -26,7 +26,7 @@ SPEC_TRANSITIONS = {
 
 def update(identity: dict[str, Any], order_id: str, status: str, **extra: Any) -> Any:
     arguments = {"orderId": order_id, "status": status, **extra}
-    return invoke("update_order_status", "Mutation", "updateOrderStatus", arguments, identity)
+    return call("updateOrderStatus", arguments, identity)
 
 
 def expected_outcome(role: str, source: str, target: str) -> type[ApiError] | None:
@@ -110,7 +110,7 @@ def test_bad_input(aws: Any, customer: dict[str, Any], extra: dict[str, Any], fi
     order = seed_order(customer)
     arguments = {"orderId": order.order_id, **extra}
     with pytest.raises(ValidationError) as refused:
-        invoke("update_order_status", "Mutation", "updateOrderStatus", arguments, customer)
+        call("updateOrderStatus", arguments, customer)
     assert refused.value.message.startswith(f"{field}:")
     assert stored_order(order.order_id) == order
 

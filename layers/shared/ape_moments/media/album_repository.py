@@ -1,16 +1,18 @@
-"""Data access for the Albums table: the only module that names it (see ``records``).
+"""Data access for the Albums table: partition key ``albumId``; GSI ``customerId-createdAt-index``
+(sorted by ``createdAt``, projecting everything). Every call is one request.
 
-Besides the shared operations it counts photos: ``uploadedPhotos``, a string set on the album
-item, holds the name of every photo counted, so a photo S3 reports twice is counted once.
+Besides the shared operations of ``ape_moments.table`` it counts photos: ``uploadedPhotos``, a
+string set on the album item, holds the name of every photo counted, so a photo S3 reports
+twice is counted once. Reads never return that set (``Album`` does not name it).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from ape_moments.dynamo import is_conditional_check_failure
 from ape_moments.media.albums import Album
-from ape_moments.media.records import OwnedRecords
+from ape_moments.table import Condition, ConditionFailed, Table
 
 
 class PhotoCount(StrEnum):
@@ -19,10 +21,9 @@ class PhotoCount(StrEnum):
     NO_SUCH_ALBUM = "no-such-album"  # the album was deleted (or never existed)
 
 
-class AlbumsRepository(OwnedRecords[Album]):
-    key = "albumId"
-    model = Album
-    public_attributes = tuple(field.alias or name for name, field in Album.model_fields.items())
+class AlbumsRepository(Table[Album]):
+    def __init__(self, table_name: str, client: Any) -> None:
+        super().__init__(table_name, "albumId", Album, client)
 
     def count_photo(self, album_id: str, photo_name: str, *, now: str) -> PhotoCount:
         """Add 1 to imageCount unless ``photo_name`` was counted already: one conditional write.
@@ -31,22 +32,12 @@ class AlbumsRepository(OwnedRecords[Album]):
         event exactly one applies; the other fails the condition and is reported, not counted.
         """
         try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=self._key(album_id),
-                UpdateExpression="ADD imageCount :one, uploadedPhotos :names SET updatedAt = :now",
-                ConditionExpression="attribute_exists(albumId) AND NOT contains(uploadedPhotos, :name)",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":names": {"SS": [photo_name]},
-                    ":name": {"S": photo_name},
-                    ":now": {"S": now},
-                },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            self.update(
+                album_id,
+                {"updatedAt": now},
+                add={"imageCount": 1, "uploadedPhotos": {photo_name}},
+                when=Condition(lacks=("uploadedPhotos", photo_name)),
             )
-        except Exception as error:
-            if not is_conditional_check_failure(error):
-                raise
-            album_was_there = bool(getattr(error, "response", {}).get("Item"))
-            return PhotoCount.ALREADY_COUNTED if album_was_there else PhotoCount.NO_SUCH_ALBUM
+        except ConditionFailed as failed:
+            return PhotoCount.ALREADY_COUNTED if failed.current else PhotoCount.NO_SUCH_ALBUM
         return PhotoCount.COUNTED

@@ -1,95 +1,149 @@
 """Album use cases: the GraphQL album operations, presignAlbumUpload, and counting landed photos.
 
-Rules live in ``albums`` (fields), ``statuses`` (who may change what), ``uploads`` (what may be
-uploaded); ``media_service`` holds what albums share with collages.
+Rules live in ``albums`` (fields, the state machine, the photo limit) and ``uploads`` (what may
+be uploaded). Someone else's album does not exist for the caller (SPEC section 1): a query
+returns None, a mutation raises NotFound, exactly as for one that never existed.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
 from ape_moments.caller import Caller
-from ape_moments.errors import Conflict
+from ape_moments.clock import to_aws_datetime, utc_now
+from ape_moments.errors import ApiError, Conflict, NotFound
 from ape_moments.media.album_repository import AlbumsRepository, PhotoCount
 from ape_moments.media.albums import (
-    ALBUMS_PREFIX,
-    MAX_PHOTOS_PER_ALBUM,
+    ALBUM_PHOTO_KEY,
+    ALBUM_RULES,
     Album,
+    AlbumStatus,
     CreateAlbumRequest,
     DeleteAlbumRequest,
     GetAlbumRequest,
     ListAlbumsRequest,
     UpdateAlbumRequest,
+    check_room_for_upload,
     new_album,
 )
-from ape_moments.media.media_service import MediaService
-from ape_moments.media.records import Page
-from ape_moments.media.statuses import AlbumStatus
+from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.uploads import PresignAlbumUploadRequest, PresignedUpload
+from ape_moments.models import actor_of, owner_condition
+from ape_moments.table import Condition, ConditionFailed, Page
 from ape_moments.validation import parse
 
 logger = Logger(child=True)
 
-# albums/{albumId}/{photo name}: the only keys presignAlbumUpload hands out.
-_ALBUM_PHOTO_KEY = re.compile(rf"{ALBUMS_PREFIX}(?P<album_id>[A-Za-z0-9_-]{{1,64}})/(?P<name>[^/]+)")
+
+def _not_found() -> NotFound:
+    return NotFound("albumId: no such album")
 
 
-class AlbumService(MediaService[Album, AlbumStatus]):
-    _records: AlbumsRepository
+class AlbumService:
+    def __init__(
+        self,
+        albums: AlbumsRepository,
+        storage: PhotoStorage,
+        *,
+        upload_expires_in: int,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._albums = albums
+        self._storage = storage
+        self._expires_in = upload_expires_in
+        self._clock = clock
 
     def create_album(self, caller: Caller, arguments: dict[str, Any]) -> Album:
         request = parse(CreateAlbumRequest, arguments)
         album = new_album(request.input, customer_id=caller.owner_id, now=self._clock())
-        self._records.insert(album)
+        self._albums.insert(album)
         return album
 
     def get_album(self, caller: Caller, arguments: dict[str, Any]) -> Album | None:
-        return self._get_visible(caller, parse(GetAlbumRequest, arguments).album_id)
+        return self._visible(caller, parse(GetAlbumRequest, arguments).album_id)
+
+    def _visible(self, caller: Caller, album_id: str) -> Album | None:
+        album = self._albums.get(album_id)
+        return album if album is not None and caller.may_access(album.customer_id) else None
 
     def list_albums(self, caller: Caller, arguments: dict[str, Any]) -> Page[Album]:
         request = parse(ListAlbumsRequest, arguments)
-        return self._list(caller, request.customer_id, request.limit, request.next_token)
+        customer_id = caller.customer_to_list(request.customer_id)
+        return self._albums.list_for_customer(customer_id, limit=request.limit, token=request.next_token)
 
     def update_album(self, caller: Caller, arguments: dict[str, Any]) -> Album:
+        """The changes and the move to ``status`` in one conditional write that holds every rule.
+
+        The caller owns it (unless admin) and its status is one from which the caller may move
+        it to the target. A refused write is explained from the album it handed back.
+        """
         change = parse(UpdateAlbumRequest, arguments).input
-        return self._update(
-            caller, change.album_id, change.changed_fields(), target=change.status, changes_content=False
-        )
+        allowed = ALBUM_RULES.writable_from(actor_of(caller), change.status, changes_content=False)
+        if allowed is not None and not allowed:
+            # No status could satisfy the condition: nothing to write, only to explain.
+            raise self._explain_edit(self._albums.get(change.album_id), caller, change.status)
+        writes = change.changed_fields() | {"updatedAt": to_aws_datetime(self._clock())}
+        if change.status is not None:
+            writes["status"] = change.status.value
+        when = Condition(owner_id=owner_condition(caller), statuses=allowed)
+        try:
+            return self._albums.update(change.album_id, writes, when=when)
+        except ConditionFailed as failed:
+            raise self._explain_edit(failed.current, caller, change.status) from None
+
+    @staticmethod
+    def _explain_edit(current: Album | None, caller: Caller, target: AlbumStatus | None) -> ApiError:
+        if current is None or not caller.may_access(current.customer_id):
+            return _not_found()
+        return ALBUM_RULES.explain_edit(actor_of(caller), current.status, target)
 
     def delete_album(self, caller: Caller, arguments: dict[str, Any]) -> Album:
-        return self._delete(caller, parse(DeleteAlbumRequest, arguments).input.album_id)
+        """Delete the photos first (every version), then the album.
+
+        In this order a failure at any step leaves the album in place, so the client's retry
+        finds it and finishes the job; photos are never left behind without an album naming them.
+        """
+        album_id = parse(DeleteAlbumRequest, arguments).input.album_id
+        album = self._visible(caller, album_id)
+        if album is None:
+            raise _not_found()
+        ALBUM_RULES.check_deletable(album.status)
+        self._storage.delete_everything_under(album.s3_prefix)
+        when = Condition(owner_id=owner_condition(caller), statuses=ALBUM_RULES.deletable)
+        try:
+            return self._albums.delete(album_id, when=when) or album
+        except ConditionFailed as failed:
+            current = failed.current
+            if current is None:
+                raise _not_found() from None  # a concurrent delete won
+            ALBUM_RULES.check_deletable(current.status)
+            raise Conflict("an album changed while being deleted; try again") from None
 
     def presign_album_upload(self, caller: Caller, arguments: dict[str, Any]) -> PresignedUpload:
+        """One GetItem for ownership, status and room; the signature is computed locally."""
         request = parse(PresignAlbumUploadRequest, arguments)
-        return self._presign(caller, request.album_id, request)
-
-    def _check_room_for_upload(self, record: Album) -> None:
-        if record.image_count >= MAX_PHOTOS_PER_ALBUM:
-            raise Conflict(f"an album holds at most {MAX_PHOTOS_PER_ALBUM} photos")
-
-    # ---- S3 ObjectCreated ------------------------------------------------------------------
+        album = self._visible(caller, request.album_id)
+        if album is None:
+            raise _not_found()
+        ALBUM_RULES.check_accepts_uploads(album.status)
+        check_room_for_upload(album)
+        return self._storage.presign_upload(album.s3_prefix, request, now=self._clock(), expires_in=self._expires_in)
 
     def photo_landed(self, bucket: str, raw_key: str, version_id: str | None) -> PhotoCount | None:
         """Count one photo S3 reports as created; exactly once however often S3 reports it.
 
-        S3 URL-encodes keys in events (a space arrives as ``+``). A photo for an album that no
-        longer exists (uploaded with a URL issued before the album was deleted) is deleted, so
-        deleted albums leave nothing behind. Keys we never hand out are logged and left alone.
+        A photo for an album that no longer exists (uploaded with a URL issued before the album
+        was deleted) is deleted, so deleted albums leave nothing behind.
         """
-        key = unquote_plus(raw_key)
-        match = _ALBUM_PHOTO_KEY.fullmatch(key)
-        if bucket != self._storage.bucket or match is None:
-            logger.warning("not an album photo; ignored", bucket=bucket, key=key)
+        upload = self._storage.landed(bucket, raw_key, version_id, ALBUM_PHOTO_KEY)
+        if upload is None:
             return None
-        outcome = self._records.count_photo(match["album_id"], match["name"], now=self._now())
+        outcome = self._albums.count_photo(upload.item_id, upload.name, now=to_aws_datetime(self._clock()))
         if outcome is PhotoCount.NO_SUCH_ALBUM:
-            if version_id:
-                self._storage.delete_version(key, version_id)
-            else:  # the bucket is versioned (template.yaml); without a version there is nothing exact to delete
-                logger.warning("photo of a deleted album has no version id; left in place", key=key)
-        logger.info("album photo landed", album_id=match["album_id"], outcome=outcome.value)
+            self._storage.remove_orphan(upload)
+        logger.info("album photo landed", album_id=upload.item_id, outcome=outcome.value)
         return outcome

@@ -1,23 +1,65 @@
-"""Album inputs, the stored album, and the pure rules that build one (SPEC section 4)."""
+"""Albums' rules and models (SPEC section 4): the status state machine, inputs, the stored
+album, and the pure rules that build one. Pure rules, no I/O."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.media.owned import Name, OwnedMedia
-from ape_moments.media.statuses import AlbumStatus
-from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
+from ape_moments.errors import Conflict
+from ape_moments.models import (
+    PEOPLE,
+    STAFF,
+    ApiModel,
+    InputRequest,
+    ListRequest,
+    Name,
+    ObjectId,
+    StatusRules,
+    StoredModel,
+)
 
 ALBUMS_PREFIX = "albums/"
 # Bounds the album item: every counted photo's name is kept in it to count each photo once.
 MAX_PHOTOS_PER_ALBUM = 1000
 
+# albums/{albumId}/{photo name}: the only keys presignAlbumUpload hands out.
+ALBUM_PHOTO_KEY = re.compile(rf"{ALBUMS_PREFIX}(?P<item_id>[A-Za-z0-9_-]{{1,64}})/(?P<name>[^/]+)")
+
 Description = Annotated[str, Field(max_length=1000)]
+
+
+# ---- the state machine ----------------------------------------------------------------------
+
+
+class AlbumStatus(StrEnum):
+    UPLOADING = "UPLOADING"
+    READY = "READY"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+
+
+_UP, _READY, _PROC, _DONE = AlbumStatus
+
+ALBUM_RULES = StatusRules[AlbumStatus](
+    noun="an album",
+    transitions={
+        (_UP, _READY): PEOPLE,  # "I am done uploading"
+        (_READY, _UP): PEOPLE,  # reopen for more photos
+        (_READY, _PROC): STAFF,  # the PDF is being made
+        (_PROC, _DONE): STAFF,  # the PDF is ready (pdfUrl)
+        (_PROC, _READY): STAFF,  # making the PDF failed: back to the customer
+    },
+    accepts_uploads=frozenset({_UP, _READY}),
+    content_editable=frozenset(AlbumStatus),  # name and description are labels: always editable
+    deletable=frozenset({_UP, _READY, _DONE}),  # not while the PDF is being made
+)
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -28,18 +70,14 @@ class CreateAlbumInput(ApiModel):
     description: Description | None = None
 
 
-class CreateAlbumRequest(ApiModel):
-    input: CreateAlbumInput
+CreateAlbumRequest = InputRequest[CreateAlbumInput]
 
 
 class GetAlbumRequest(ApiModel):
     album_id: ObjectId
 
 
-class ListAlbumsRequest(ApiModel):
-    customer_id: OwnerId | None = None
-    limit: PageLimit = 20
-    next_token: str | None = None
+ListAlbumsRequest = ListRequest
 
 
 class UpdateAlbumInput(ApiModel):
@@ -65,31 +103,39 @@ class UpdateAlbumInput(ApiModel):
         return self.model_dump(by_alias=True, include=self.model_fields_set - {"album_id", "status"})
 
 
-class UpdateAlbumRequest(ApiModel):
-    input: UpdateAlbumInput
+UpdateAlbumRequest = InputRequest[UpdateAlbumInput]
 
 
 class DeleteAlbumInput(ApiModel):
     album_id: ObjectId
 
 
-class DeleteAlbumRequest(ApiModel):
-    input: DeleteAlbumInput
+DeleteAlbumRequest = InputRequest[DeleteAlbumInput]
 
 
 # ---- the stored album -----------------------------------------------------------------------
 
 
-class Album(OwnedMedia):
+class Album(StoredModel):
     # The item also holds `uploadedPhotos` (the counted names); it is never read back.
     album_id: str
+    customer_id: str
+    name: str
+    s3_prefix: str
     description: str | None = None
     image_count: int
     status: AlbumStatus
     pdf_url: str | None = None
+    created_at: str
+    updated_at: str
 
     def to_graphql(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
+
+
+def check_room_for_upload(album: Album) -> None:
+    if album.image_count >= MAX_PHOTOS_PER_ALBUM:
+        raise Conflict(f"an album holds at most {MAX_PHOTOS_PER_ALBUM} photos")
 
 
 def new_album(request: CreateAlbumInput, *, customer_id: str, now: datetime) -> Album:

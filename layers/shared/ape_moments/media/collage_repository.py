@@ -1,12 +1,17 @@
-"""Data access for the Collages table: the only module that names it (see ``records``)."""
+"""Data access for the Collages table: partition key ``collageId``; GSI
+``customerId-createdAt-index`` (sorted by ``createdAt``, projecting everything).
+
+Collages need only the shared operations of ``ape_moments.table`` (one request each).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ape_moments.media.collages import Collage
-from ape_moments.media.records import OwnedRecords
+from ape_moments.table import Table
 
 
-class CollagesRepository(OwnedRecords[Collage]):
-    key = "collageId"
-    model = Collage
-    public_attributes = tuple(field.alias or name for name, field in Collage.model_fields.items())
+class CollagesRepository(Table[Collage]):
+    def __init__(self, table_name: str, client: Any) -> None:
+        super().__init__(table_name, "collageId", Collage, client)

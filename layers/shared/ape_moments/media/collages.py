@@ -1,4 +1,5 @@
-"""Collage inputs, the stored collage, and the rules for its JSON fields (SPEC section 4).
+"""Collages' rules and models (SPEC section 4): the status state machine, inputs, the stored
+collage, and the rules for its JSON fields. Pure rules, no I/O.
 
 AppSync hands AWSJSON arguments to the resolver as JSON strings. ``metadata`` is stored as
 compact JSON text (the client's values exactly, no float or Decimal round trip) and
@@ -17,9 +18,17 @@ from typing import Annotated, Any, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.media.owned import Name, OwnedMedia
-from ape_moments.media.statuses import CollageStatus
-from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
+from ape_moments.models import (
+    PEOPLE,
+    STAFF,
+    ApiModel,
+    InputRequest,
+    ListRequest,
+    Name,
+    ObjectId,
+    StatusRules,
+    StoredModel,
+)
 
 COLLAGES_PREFIX = "collages/"
 MAX_METADATA_BYTES = 4096
@@ -27,6 +36,35 @@ MAX_SOURCE_IMAGES = 16
 # What follows the collage's prefix in a key this backend issues (see uploads.object_key):
 # one path segment of safe characters, so no traversal into another prefix.
 _KEY_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# collages/{collageId}/{image name}: the only keys presignCollageUpload hands out.
+COLLAGE_IMAGE_KEY = re.compile(rf"{COLLAGES_PREFIX}(?P<item_id>[A-Za-z0-9_-]{{1,64}})/(?P<name>[^/]+)")
+
+
+# ---- the state machine ----------------------------------------------------------------------
+
+
+class CollageStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+_DRAFT, _PROC, _DONE, _FAILED = CollageStatus
+
+COLLAGE_RULES = StatusRules[CollageStatus](
+    noun="a collage",
+    transitions={
+        (_DRAFT, _PROC): PEOPLE,  # the customer submits the collage for rendering
+        (_PROC, _DONE): STAFF,  # rendered (outputImageUrl)
+        (_PROC, _FAILED): STAFF,  # rendering failed
+        (_FAILED, _DRAFT): PEOPLE,  # edit and submit again
+    },
+    # template and sourceImages decide the rendering: they change only before it or after it failed.
+    accepts_uploads=frozenset({_DRAFT, _FAILED}),
+    content_editable=frozenset({_DRAFT, _FAILED}),
+    deletable=frozenset({_DRAFT, _DONE, _FAILED}),  # not while it is being rendered
+)
 
 
 class CollageTemplate(StrEnum):
@@ -81,18 +119,14 @@ class CreateCollageInput(ApiModel):
     metadata: Metadata | None = None
 
 
-class CreateCollageRequest(ApiModel):
-    input: CreateCollageInput
+CreateCollageRequest = InputRequest[CreateCollageInput]
 
 
 class GetCollageRequest(ApiModel):
     collage_id: ObjectId
 
 
-class ListCollagesRequest(ApiModel):
-    customer_id: OwnerId | None = None
-    limit: PageLimit = 20
-    next_token: str | None = None
+ListCollagesRequest = ListRequest
 
 
 class UpdateCollageInput(ApiModel):
@@ -130,28 +164,31 @@ class UpdateCollageInput(ApiModel):
         return self.model_dump(mode="json", by_alias=True, include=self.model_fields_set - {"collage_id", "status"})
 
 
-class UpdateCollageRequest(ApiModel):
-    input: UpdateCollageInput
+UpdateCollageRequest = InputRequest[UpdateCollageInput]
 
 
 class DeleteCollageInput(ApiModel):
     collage_id: ObjectId
 
 
-class DeleteCollageRequest(ApiModel):
-    input: DeleteCollageInput
+DeleteCollageRequest = InputRequest[DeleteCollageInput]
 
 
 # ---- the stored collage ---------------------------------------------------------------------
 
 
-class Collage(OwnedMedia):
+class Collage(StoredModel):
     collage_id: str
+    customer_id: str
+    name: str
+    s3_prefix: str
     template: CollageTemplate
     source_images: list[str] | None = None
     output_image_url: str | None = None
     status: CollageStatus
     metadata: str | None = None
+    created_at: str
+    updated_at: str
 
     def to_graphql(self) -> dict[str, Any]:
         """AWSJSON fields leave as JSON text, the scalar's wire form."""

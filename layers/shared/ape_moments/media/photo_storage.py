@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
+
+from ape_moments.media.uploads import PresignedUpload, PresignUploadRequest, object_key
 
 logger = Logger(child=True)
 
@@ -25,10 +30,55 @@ class PurgeIncomplete(Exception):  # noqa: N818 - a storage-layer signal
     """S3 refused to delete some versions; the caller's delete must fail and be retried."""
 
 
+@dataclass(frozen=True, slots=True)
+class LandedUpload:
+    """An object S3 reported as created, under a key this backend hands out."""
+
+    key: str
+    item_id: str  # the album or collage it was uploaded to
+    name: str
+    version_id: str | None
+
+
 class PhotoStorage:
     def __init__(self, bucket: str, client: Any) -> None:
         self.bucket = bucket
         self._client = client
+
+    def presign_upload(
+        self, prefix: str, request: PresignUploadRequest, *, now: datetime, expires_in: int
+    ) -> PresignedUpload:
+        """A presigned PUT for one file under ``prefix``; computed locally (no S3 call)."""
+        key = object_key(prefix, request.file_name, now)
+        url = self.presign_put(
+            key, content_type=request.content_type, content_length=request.size, expires_in=expires_in
+        )
+        return PresignedUpload(presigned_url=url, s3_key=key, expires_in=expires_in)
+
+    def landed(
+        self, bucket: str, raw_key: str, version_id: str | None, pattern: re.Pattern[str]
+    ) -> LandedUpload | None:
+        """The upload an S3 event reports, if it is in this bucket under a key ``pattern`` matches.
+
+        S3 URL-encodes keys in events (a space arrives as ``+``). Keys we never hand out are
+        logged and left alone.
+        """
+        key = unquote_plus(raw_key)
+        match = pattern.fullmatch(key)
+        if bucket != self.bucket or match is None:
+            logger.warning("not an upload of ours; ignored", bucket=bucket, key=key)
+            return None
+        return LandedUpload(key=key, item_id=match["item_id"], name=match["name"], version_id=version_id)
+
+    def remove_orphan(self, upload: LandedUpload) -> None:
+        """Delete an upload whose album or collage is gone (its URL was issued before the delete).
+
+        Deleted by its exact version, so deleted items leave nothing behind.
+        """
+        if upload.version_id:
+            self.delete_version(upload.key, upload.version_id)
+        else:  # the bucket is versioned (template.yaml); without a version there is nothing exact to delete
+            logger.warning("upload of a deleted item has no version id; left in place", key=upload.key)
 
     def presign_put(self, key: str, *, content_type: str, content_length: int, expires_in: int) -> str:
         """A SigV4 presigned PUT whose signature covers Content-Type and Content-Length.

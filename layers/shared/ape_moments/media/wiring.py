@@ -1,6 +1,7 @@
-"""The services as deployed: tables, bucket and URL lifetime from the function's environment.
+"""The media family's composition root: each function's service, built from its settings.
 
-Cached per execution environment (tests clear these caches between tests).
+A handler calls its settings function at import (the cold start fails on bad configuration)
+and its service function per request; both are cached per execution environment.
 """
 
 from __future__ import annotations
@@ -13,31 +14,43 @@ from ape_moments.media.album_service import AlbumService
 from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collage_service import CollageService
 from ape_moments.media.photo_storage import PhotoStorage
-from ape_moments.media.statuses import ALBUM_RULES, COLLAGE_RULES
-from ape_moments.settings import settings
+from ape_moments.settings import AlbumSettings, CollageSettings, MediaSettings, UploadEventsSettings
 
 
-def photo_storage() -> PhotoStorage:
-    return PhotoStorage(settings().require("media_bucket_name"), aws.client("s3"))
+@functools.cache
+def album_settings() -> AlbumSettings:
+    return AlbumSettings.from_environment()
+
+
+@functools.cache
+def collage_settings() -> CollageSettings:
+    return CollageSettings.from_environment()
+
+
+@functools.cache
+def upload_events_settings() -> UploadEventsSettings:
+    return UploadEventsSettings.from_environment()
+
+
+def _storage(config: MediaSettings) -> PhotoStorage:
+    return PhotoStorage(config.media_bucket_name, aws.client("s3"))
 
 
 @functools.cache
 def album_service() -> AlbumService:
+    config = album_settings()
     return AlbumService(
-        AlbumsRepository(settings().require("albums_table_name"), aws.client("dynamodb")),
-        photo_storage(),
-        ALBUM_RULES,
-        id_argument="albumId",
-        upload_expires_in=settings().upload_url_expires_in,
+        AlbumsRepository(config.albums_table_name, aws.client("dynamodb")),
+        _storage(config),
+        upload_expires_in=config.upload_url_expires_in,
     )
 
 
 @functools.cache
 def collage_service() -> CollageService:
+    config = collage_settings()
     return CollageService(
-        CollagesRepository(settings().require("collages_table_name"), aws.client("dynamodb")),
-        photo_storage(),
-        COLLAGE_RULES,
-        id_argument="collageId",
-        upload_expires_in=settings().upload_url_expires_in,
+        CollagesRepository(config.collages_table_name, aws.client("dynamodb")),
+        _storage(config),
+        upload_expires_in=config.upload_url_expires_in,
     )

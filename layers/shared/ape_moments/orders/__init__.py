@@ -1,1 +1,1 @@
-"""Orders: catalog and pricing, the status state machine, data access and use cases."""
+"""Orders (SPEC section 3). Module map: docs/ARCHITECTURE.md."""

@@ -1,21 +1,78 @@
-"""Order inputs, the stored order and the pure rules that build and change it."""
+"""Orders' rules and models (SPEC section 3): the catalog and its prices, the status state
+machine, inputs, the stored order, and the pure rules that build and change it.
+
+Prices live only here: clients send SKUs. Pure rules, no I/O.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Annotated, Any, Self
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from ape_moments.clock import to_aws_datetime, to_epoch_seconds
-from ape_moments.models import ApiModel, ObjectId, OwnerId, PageLimit
-from ape_moments.orders.catalog import CATALOG, Currency, money, unit_price
-from ape_moments.orders.transitions import OrderStatus
+from ape_moments.models import ANYONE, STAFF, Actor, ApiModel, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
 
 PENDING_LIFETIME = timedelta(days=7)
 MAX_ERROR_MESSAGE = 500
+
+# ---- the catalog ----------------------------------------------------------------------------
+
+Currency = Literal["USD", "EUR", "GBP"]
+CURRENCIES: tuple[Currency, ...] = ("USD", "EUR", "GBP")
+CENT = Decimal("0.01")
+
+_PRICES: dict[str, tuple[str, str, str]] = {
+    #                   USD      EUR      GBP
+    "PRINT_4X6":        ("0.50", "0.45", "0.40"),
+    "PRINT_5X7":        ("1.50", "1.35", "1.20"),
+    "PRINT_8X10":       ("4.00", "3.60", "3.20"),
+    "PHOTO_STRIP":      ("3.00", "2.70", "2.40"),
+    "COLLAGE_PRINT":    ("6.00", "5.40", "4.80"),
+    "PHOTO_ALBUM":      ("25.00", "22.50", "20.00"),
+    "DIGITAL_DOWNLOAD": ("2.00", "1.80", "1.60"),
+}  # fmt: skip
+
+CATALOG: dict[str, dict[Currency, Decimal]] = {
+    sku: dict(zip(CURRENCIES, (Decimal(p) for p in prices), strict=True)) for sku, prices in _PRICES.items()
+}
+
+
+def unit_price(sku: str, currency: Currency) -> Decimal:
+    return CATALOG[sku][currency]
+
+
+def money(amount: Decimal) -> Decimal:
+    """Two decimal places, half-up: the only rounding money ever gets."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ---- the state machine: who may move an order from which status to which --------------------
+
+
+class OrderStatus(StrEnum):
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+_P, _R, _C, _F = OrderStatus
+
+ORDER_RULES = StatusRules[OrderStatus](
+    noun="an order",
+    transitions={
+        (_P, _R): ANYONE,
+        (_P, _F): ANYONE,  # cancel
+        (_R, _C): STAFF,
+        (_R, _F): STAFF,
+        (_F, _P): frozenset({Actor.ADMIN}),  # retry
+    },
+)
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -94,9 +151,7 @@ class StatusChange(ApiModel):
     expires_at: int | None
 
 
-class Order(ApiModel):
-    model_config = ApiModel.model_config | {"extra": "ignore"}
-
+class Order(StoredModel):
     order_id: str
     customer_id: str
     status: OrderStatus

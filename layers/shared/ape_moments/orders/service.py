@@ -1,7 +1,8 @@
 """Order use cases: what each GraphQL operation does, from validated input to stored order.
 
-Rules live in ``models`` (pricing, expiry), ``transitions`` (who may change what) and
-``ape_moments.caller`` (whose data it is); this module orchestrates them around the repository.
+Rules live in ``models`` (pricing, expiry, who may change what) and ``ape_moments.caller``
+(whose data it is); this module orchestrates them around the repository. Each use case gets
+exactly the collaborators its functions have (``wiring`` builds them).
 """
 
 from __future__ import annotations
@@ -13,22 +14,25 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ape_moments.caller import Caller, Role
+from ape_moments.caller import Caller
 from ape_moments.clock import utc_now
 from ape_moments.errors import Conflict, InternalError, NotFound, ValidationError
+from ape_moments.models import Actor, actor_of, owner_condition
 from ape_moments.orders.models import (
+    ORDER_RULES,
     CreateOrderRequest,
     GetOrderRequest,
     ListOrdersRequest,
     Order,
+    OrderStatus,
     ProcessOrderRequest,
     UpdateOrderStatusRequest,
     new_order,
     status_change,
 )
 from ape_moments.orders.queue import ProcessingQueue
-from ape_moments.orders.repository import OrdersRepository, Page, StatusConditionFailed
-from ape_moments.orders.transitions import Actor, OrderStatus, refusal, sources_for
+from ape_moments.orders.repository import OrdersRepository
+from ape_moments.table import ConditionFailed, Page
 from ape_moments.validation import parse
 
 logger = Logger(child=True)
@@ -36,27 +40,71 @@ logger = Logger(child=True)
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 
 
-def actor_of(caller: Caller) -> Actor:
-    return Actor.ADMIN if caller.role is Role.ADMIN else Actor.OWNER
+def _not_found() -> NotFound:
+    return NotFound("orderId: no such order")
 
 
 class OrderService:
+    """getOrder, listOrders, updateOrderStatus: the Orders table is all they need."""
+
+    def __init__(self, orders: OrdersRepository, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._orders = orders
+        self._clock = clock
+
+    def get_order(self, caller: Caller, arguments: dict[str, Any]) -> Order | None:
+        request = parse(GetOrderRequest, arguments)
+        order = self._orders.get(request.order_id)
+        if order is None or not caller.may_access(order.customer_id):
+            return None
+        return order
+
+    def list_orders(self, caller: Caller, arguments: dict[str, Any]) -> Page[Order]:
+        request = parse(ListOrdersRequest, arguments)
+        customer_id = caller.scope_for_listing(request.customer_id)
+        if customer_id is not None:
+            return self._orders.list_for_customer(
+                customer_id, status=request.status, limit=request.limit, token=request.next_token
+            )
+        if request.status is not None:
+            return self._orders.list_by_status(request.status, limit=request.limit, token=request.next_token)
+        raise ValidationError("customerId: an admin listing needs customerId or status")
+
+    def update_order_status(self, caller: Caller, arguments: dict[str, Any]) -> Order:
+        """One conditional write; a refused write is explained from the order it returned."""
+        request = parse(UpdateOrderStatusRequest, arguments)
+        actor, owner_id, target = actor_of(caller), owner_condition(caller), request.status
+        sources = ORDER_RULES.sources_for(actor, target)
+        if not sources:
+            # No status leads to `target` for this actor: nothing to write, only to explain.
+            raise _explain(self._orders.get(request.order_id), actor, target, owner_id)
+        change = status_change(target, now=self._clock(), error_message=request.error_message)
+        try:
+            return self._orders.change_status(request.order_id, change, allowed_from=sources, owner_id=owner_id)
+        except ConditionFailed as failed:
+            raise _explain(failed.current, actor, target, owner_id) from None
+
+
+def _explain(current: Order | None, actor: Actor, target: OrderStatus, owner_id: str | None) -> Exception:
+    if current is None or (owner_id is not None and current.customer_id != owner_id):
+        return _not_found()
+    return ORDER_RULES.refusal(actor, current.status, target)
+
+
+class OrderCreation:
+    """createOrder: the Orders table, and the Idempotency table for requests with a key."""
+
     def __init__(
         self,
-        repository: OrdersRepository,
+        orders: OrdersRepository,
         *,
-        queue: ProcessingQueue | None = None,
-        idempotency_table: str | None = None,
-        dynamodb_client: Any = None,
+        idempotency_table: str,
+        dynamodb_client: Any,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._orders = repository
-        self._queue = queue
+        self._orders = orders
         self._idempotency_table = idempotency_table
         self._dynamodb = dynamodb_client
         self._clock = clock
-
-    # ---- createOrder ----------------------------------------------------------------------
 
     def create_order(self, caller: Caller, arguments: dict[str, Any], lambda_context: Any = None) -> Order:
         request = parse(CreateOrderRequest, arguments)
@@ -97,6 +145,7 @@ class OrderService:
             raise Conflict("idempotencyKey: an order with this key is being created; try again") from None
         return Order.model_validate(stored)
 
+    # Powertools' idempotency utility is imported on first use: requests without a key never pay for it.
     @functools.cached_property
     def _idempotency_config(self) -> Any:
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -111,8 +160,6 @@ class OrderService:
     def _idempotent_create(self) -> Callable[..., dict[str, Any]]:
         from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 
-        if not self._idempotency_table:
-            raise RuntimeError("missing configuration: IDEMPOTENCY_TABLE_NAME")
         config = self._idempotency_config
         store = DynamoDBPersistenceLayer(table_name=self._idempotency_table, boto3_client=self._dynamodb)
 
@@ -123,68 +170,16 @@ class OrderService:
 
         return create  # type: ignore[no-any-return]
 
-    # ---- getOrder / listOrders ------------------------------------------------------------
 
-    def get_order(self, caller: Caller, arguments: dict[str, Any]) -> Order | None:
-        request = parse(GetOrderRequest, arguments)
-        order = self._orders.get(request.order_id)
-        if order is None or not caller.may_access(order.customer_id):
-            return None
-        return order
+class OrderSubmission:
+    """processOrder: the Orders table and the order queue."""
 
-    def list_orders(self, caller: Caller, arguments: dict[str, Any]) -> Page:
-        request = parse(ListOrdersRequest, arguments)
-        customer_id = caller.scope_for_listing(request.customer_id)
-        if customer_id is not None:
-            return self._orders.list_for_customer(
-                customer_id, status=request.status, limit=request.limit, token=request.next_token
-            )
-        if request.status is not None:
-            return self._orders.list_by_status(request.status, limit=request.limit, token=request.next_token)
-        raise ValidationError("customerId: an admin listing needs customerId or status")
-
-    # ---- updateOrderStatus ----------------------------------------------------------------
-
-    def update_order_status(self, caller: Caller, arguments: dict[str, Any]) -> Order:
-        request = parse(UpdateOrderStatusRequest, arguments)
-        return self.change_status(
-            request.order_id,
-            request.status,
-            actor=actor_of(caller),
-            owner_id=None if caller.is_admin else caller.owner_id,
-            error_message=request.error_message,
-        )
-
-    def change_status(
-        self,
-        order_id: str,
-        target: OrderStatus,
-        *,
-        actor: Actor,
-        owner_id: str | None,
-        error_message: str | None = None,
-        payment_id: str | None = None,
-    ) -> Order:
-        """One conditional write; a refused write is explained from the order it returned."""
-        sources = sources_for(actor, target)
-        if not sources:
-            # No status leads to `target` for this actor: nothing to write, only to explain.
-            raise self._explain(self._orders.get(order_id), actor, target, owner_id)
-        change = status_change(target, now=self._clock(), error_message=error_message)
-        try:
-            return self._orders.change_status(
-                order_id, change, allowed_from=sources, owner_id=owner_id, payment_id=payment_id
-            )
-        except StatusConditionFailed as failed:
-            raise self._explain(failed.current, actor, target, owner_id) from None
-
-    @staticmethod
-    def _explain(current: Order | None, actor: Actor, target: OrderStatus, owner_id: str | None) -> Exception:
-        if current is None or (owner_id is not None and current.customer_id != owner_id):
-            return NotFound("orderId: no such order")
-        return refusal(actor, current.status, target)
-
-    # ---- processOrder ---------------------------------------------------------------------
+    def __init__(
+        self, orders: OrdersRepository, queue: ProcessingQueue, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._orders = orders
+        self._queue = queue
+        self._clock = clock
 
     def process_order(self, caller: Caller, arguments: dict[str, Any]) -> Order:
         """Move the order to PROCESSING and queue it; processing itself runs in the worker.
@@ -193,7 +188,7 @@ class OrderService:
         charges at most once per order, so a second message costs nothing.
         """
         request = parse(ProcessOrderRequest, arguments)
-        owner_id = None if caller.is_admin else caller.owner_id
+        owner_id = owner_condition(caller)
         change = status_change(OrderStatus.PROCESSING, now=self._clock())
         try:
             order = self._orders.change_status(
@@ -202,12 +197,11 @@ class OrderService:
                 allowed_from={OrderStatus.PENDING, OrderStatus.PROCESSING},
                 owner_id=owner_id,
             )
-        except StatusConditionFailed as failed:
-            if failed.current is None or (owner_id is not None and failed.current.customer_id != owner_id):
-                raise NotFound("orderId: no such order") from None
-            raise Conflict(f"status: an order in {failed.current.status} cannot be processed") from None
-        if self._queue is None:
-            raise RuntimeError("missing configuration: ORDER_QUEUE_URL")
+        except ConditionFailed as failed:
+            current = failed.current
+            if current is None or (owner_id is not None and current.customer_id != owner_id):
+                raise _not_found() from None
+            raise Conflict(f"status: an order in {current.status} cannot be processed") from None
         try:
             self._queue.send(order.order_id)
         except Exception:
@@ -225,22 +219,5 @@ class OrderService:
                 allowed_from={OrderStatus.PROCESSING},
                 expected_updated_at=order.updated_at,
             )
-        except StatusConditionFailed:
+        except ConditionFailed:
             logger.warning("order changed while undoing PROCESSING; left as is", order_id=order.order_id)
-
-
-@functools.cache
-def order_service() -> OrderService:
-    """The service as deployed: tables and queue from the function's environment."""
-    from ape_moments import aws
-    from ape_moments.settings import settings
-
-    config = settings()
-    dynamodb = aws.client("dynamodb")
-    queue = ProcessingQueue(config.order_queue_url, aws.client("sqs")) if config.order_queue_url else None
-    return OrderService(
-        OrdersRepository(config.require("orders_table_name"), dynamodb),
-        queue=queue,
-        idempotency_table=config.idempotency_table_name,
-        dynamodb_client=dynamodb,
-    )
