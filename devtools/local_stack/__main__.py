@@ -17,7 +17,7 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from devtools.local_stack.stack import STATE_FILE, LocalStack, Options  # noqa: E402
+from devtools.local_stack.stack import AMPLIFY_OUTPUTS_FILE, STATE_FILE, LocalStack, Options  # noqa: E402
 
 STOP_TIMEOUT_SECONDS = 10
 
@@ -29,6 +29,12 @@ def _options() -> Options:
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE", help="template parameter")
     parser.add_argument("--state-file", type=Path, default=STATE_FILE, help="where to write the stack's description")
+    parser.add_argument(
+        "--amplify-outputs",
+        type=Path,
+        default=AMPLIFY_OUTPUTS_FILE,
+        help="where to write the frontend's amplify_outputs.json",
+    )
     parser.add_argument("--no-demo-users", action="store_true")
     parser.add_argument("--no-prewarm", action="store_true", help="start function workers on first use only")
     parser.add_argument(
@@ -45,6 +51,7 @@ def _options() -> Options:
         region=arguments.region,
         parameters=dict(item.split("=", 1) for item in arguments.parameter),
         state_file=arguments.state_file,
+        amplify_outputs_file=arguments.amplify_outputs,
         demo_users=not arguments.no_demo_users,
         prewarm=not arguments.no_prewarm,
         sqs_retry_delay_seconds=arguments.sqs_retry_delay,
@@ -67,6 +74,8 @@ def main() -> None:
         print(f"  demo {role:<9} {user.email} / {user.password}")
     if options.state_file:
         print(f"  state     {options.state_file}")
+    if options.amplify_outputs_file:
+        print(f"  Amplify   {options.amplify_outputs_file}  (amplify_outputs.json; README: Frontend (Amplify))")
     print("Ctrl-C stops everything.", flush=True)
 
     stopping = threading.Event()

@@ -13,6 +13,7 @@ import secrets
 import string
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,9 +28,12 @@ from devtools.local_stack.aws_services import (
     LocalResources,
 )
 from devtools.local_stack.cloudformation import ACCOUNT_ID
-from devtools.local_stack.sigv4 import Credentials
+from devtools.local_stack.sigv4 import Credentials, HeaderLookup, SignatureError, verify_header_signature
 
 CREDENTIALS_LIFETIME = timedelta(hours=1)
+
+
+TOKEN_USES = ("id", "access")  # AppSync takes both kinds of user-pool token
 
 
 class AuthenticationError(Exception):
@@ -48,7 +52,9 @@ class UserPoolAuth:
 
 
 class CognitoTokenVerifier:
-    """RS256 signature against the pool's JWKS, issuer, audience (the pool's clients), expiry, token use."""
+    """What AppSync checks of a user-pool token: RS256 signature against the pool's JWKS, expiry,
+    issuer, ``token_use`` (``id`` or ``access``) and the app client (``aud`` of an id token,
+    ``client_id`` of an access token, which has no ``aud``)."""
 
     def __init__(self, resources: LocalResources, region: str, aws_endpoint: str) -> None:
         self._pools = [
@@ -62,29 +68,33 @@ class CognitoTokenVerifier:
             for pool in resources.user_pools.values()
         ]
 
-    def verify(self, token: str, *, token_use: str = "id") -> dict[str, Any]:  # noqa: S107 - a claim, not a secret
+    def verify(self, token: str, *, token_uses: tuple[str, ...] = TOKEN_USES) -> dict[str, Any]:
         try:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as error:
             raise AuthenticationError("Unable to parse JWT token.") from error
         pool = next((pool for pool in self._pools if pool.issuer == unverified.get("iss")), None)
-        if pool is None:
+        kind = unverified.get("token_use")
+        if pool is None or kind not in token_uses:
             raise AuthenticationError("Valid authorization header not provided.")
+        is_id_token = kind == "id"
+        client_claim = "aud" if is_id_token else "client_id"
         try:
             key = pool.jwks.get_signing_key_from_jwt(token)
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=["RS256"],
-                audience=list(pool.client_ids),
                 issuer=pool.issuer,
-                options={"require": ["exp", "iat", "iss", "sub", "aud", "token_use"]},
+                # An id token's audience is checked here; an access token has none, its client below.
+                audience=list(pool.client_ids) if is_id_token else None,
+                options={"require": ["exp", "iat", "iss", "sub", "token_use", client_claim], "verify_aud": True},
             )
         except jwt.ExpiredSignatureError as error:
             raise AuthenticationError("Token has expired.") from error
         except jwt.PyJWTError as error:
             raise AuthenticationError("Valid authorization header not provided.") from error
-        if claims.get("token_use") != token_use:
+        if claims.get(client_claim) not in pool.client_ids:
             raise AuthenticationError("Valid authorization header not provided.")
         return claims
 
@@ -180,8 +190,8 @@ class IdentityIssuer:
             raise IdentityPoolError(
                 "NotAuthorizedException", f"Invalid login token. Provider {provider} not configured."
             )
-        try:
-            claims = self._verifier.verify(token)
+        try:  # identity pools take id tokens only
+            claims = self._verifier.verify(token, token_uses=("id",))
         except AuthenticationError as error:
             raise IdentityPoolError("NotAuthorizedException", f"Invalid login token. {error}") from error
         if claims.get("aud") != pool.providers[provider]:
@@ -225,12 +235,13 @@ class IdentityIssuer:
             _, subject = self._login_subject(pool, logins)
             if subject != identity.subject:
                 raise IdentityPoolError("NotAuthorizedException", "Invalid login token for this identity.")
-        elif logins:
-            raise IdentityPoolError("NotAuthorizedException", "This identity is unauthenticated; Logins not expected.")
+        elif logins:  # a guest who signed in (Amplify sends the guest's IdentityId with the new Logins)
+            provider, subject = self._login_subject(pool, logins)
+            identity = self._sign_in_guest(identity, provider, subject)
         credentials = self._store.issue(identity)
         assert credentials.expires_at is not None
         return {
-            "IdentityId": identity_id,
+            "IdentityId": identity.identity_id,
             "Credentials": {
                 "AccessKeyId": credentials.access_key_id,
                 "SecretKey": credentials.secret_access_key,
@@ -238,6 +249,21 @@ class IdentityIssuer:
                 "Expiration": credentials.expires_at.timestamp(),
             },
         }
+
+    def _sign_in_guest(self, guest: IssuedIdentity, provider: str, subject: str) -> IssuedIdentity:
+        """As Cognito does: the guest identity becomes the user's authenticated one; if the user
+        already has an identity, the guest's is merged into it (and gone) and that one is returned."""
+        with self._lock:
+            self._identities.pop(guest.identity_id, None)
+            existing = self._by_subject.get((guest.pool_id, subject))
+            if existing is not None:
+                return self._identities[existing]
+            identity = IssuedIdentity(
+                guest.identity_id, guest.pool_id, authenticated=True, subject=subject, provider=provider
+            )
+            self._identities[identity.identity_id] = identity
+            self._by_subject[(guest.pool_id, subject)] = identity.identity_id
+            return identity
 
     def error_body(self, error: IdentityPoolError) -> bytes:
         return json.dumps({"__type": error.code, "message": error.message}).encode()
@@ -266,13 +292,105 @@ def iam_identity(identity: IssuedIdentity, role: tuple[str, str], source_ip: str
 
 
 def cognito_identity(claims: dict[str, Any], source_ip: str) -> dict[str, Any]:
-    """AppSync's ``identity`` block for a Cognito user pool caller."""
+    """AppSync's ``identity`` block for a Cognito user pool caller, alike for id and access tokens."""
+    username = claims.get("cognito:username") if claims.get("token_use") == "id" else claims.get("username")
     return {
         "sub": claims["sub"],
         "issuer": claims["iss"],
-        "username": claims.get("cognito:username", claims["sub"]),
+        "username": username or claims["sub"],
         "claims": claims,
         "sourceIp": [source_ip],
         "defaultAuthStrategy": "ALLOW",
         "groups": claims.get("cognito:groups"),
     }
+
+
+# ---- one function from an Authorization value to AppSync's identity (HTTP and realtime) --------------
+
+COGNITO = "AMAZON_COGNITO_USER_POOLS"
+IAM = "AWS_IAM"
+
+
+@dataclass(frozen=True)
+class AuthenticatedCaller:
+    mode: str  # COGNITO or IAM
+    identity: dict[str, Any]  # AppSync's identity block, as a resolver receives it
+    groups: tuple[str, ...] = ()
+    role_id: str | None = None  # IAM: the logical id of the role the identity pool gave
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What a SigV4 signature covers: the HTTP request, or the realtime handshake's signed ``/connect``."""
+
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: HeaderLookup  # case-insensitive
+    body: bytes
+
+
+class Authenticator:
+    """AppSync's authentication of a request: a user-pool token (id or access) or a SigV4 signature
+    made with identity-pool credentials; anything else is refused with ``AuthenticationError``."""
+
+    def __init__(  # noqa: PLR0917 - the parts authentication needs
+        self,
+        modes: list[str],
+        verifier: CognitoTokenVerifier,
+        credentials: CredentialStore,
+        resources: LocalResources,
+        role_names: Mapping[str, tuple[str, str]],
+        region: str,
+    ) -> None:
+        self._modes = modes
+        self._verifier = verifier
+        self._credentials = credentials
+        self._resources = resources
+        self._role_names = role_names
+        self._region = region
+
+    def authenticate(
+        self, authorization: str, source_ip: str, signed: SignedRequest | None = None
+    ) -> AuthenticatedCaller:
+        """``authorization`` is the raw header value; ``signed`` the request it signs (SigV4 only)."""
+        authorization = authorization.strip()
+        if not authorization:
+            raise AuthenticationError("Valid authorization header not provided.")
+        if authorization.startswith("AWS4-HMAC-SHA256"):
+            if IAM not in self._modes:
+                raise AuthenticationError("AWS_IAM authorization is not enabled for this API.")
+            if signed is None:
+                raise AuthenticationError("Valid authorization header not provided.")
+            return self._iam_caller(signed, source_ip)
+        if COGNITO not in self._modes:
+            raise AuthenticationError("Valid authorization header not provided.")
+        # AppSync takes the raw token: "Bearer <token>" is refused there too.
+        claims = self._verifier.verify(authorization)
+        return AuthenticatedCaller(
+            mode=COGNITO,
+            identity=cognito_identity(claims, source_ip),
+            groups=tuple(claims.get("cognito:groups") or ()),
+        )
+
+    def _iam_caller(self, signed: SignedRequest, source_ip: str) -> AuthenticatedCaller:
+        try:
+            verified = verify_header_signature(
+                method=signed.method,
+                raw_path=signed.raw_path,
+                raw_query=signed.raw_query,
+                headers=signed.headers,
+                body=signed.body,
+                lookup=self._credentials.identity_credentials,
+            )
+        except SignatureError as error:
+            raise AuthenticationError(error.message) from error
+        if verified.service != "appsync" or verified.region != self._region:
+            raise AuthenticationError("Credential should be scoped to a valid region and the 'appsync' service.")
+        identity = self._credentials.identity_for(verified.credentials.access_key_id)
+        if identity is None:  # only issued identity keys verify, so this is a coding error
+            raise AuthenticationError("Valid authorization header not provided.")
+        pool = self._resources.identity_pools[identity.pool_id]
+        role_id = pool.roles.get("authenticated" if identity.authenticated else "unauthenticated")
+        role = self._role_names.get(role_id or "", ("unknown-role", "AROAUNKNOWN"))
+        return AuthenticatedCaller(mode=IAM, identity=iam_identity(identity, role, source_ip), role_id=role_id)

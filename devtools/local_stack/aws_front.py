@@ -2,6 +2,7 @@
 
 It forwards to moto, except where moto is too lenient to stand in for AWS:
 - identity-pool ``GetId``/``GetCredentialsForIdentity`` go to the IdentityIssuer (per-identity keys);
+- user-pool SRP sign-in and ``RevokeToken`` go to the UserPoolFront (moto's are wrong or missing);
 - S3 requests go through the S3 front (presigned URLs verified, CORS, notifications).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,10 +20,13 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from devtools.local_stack.auth import IdentityIssuer, IdentityPoolError
+from devtools.local_stack.cognito_front import CognitoError, UserPoolFront
 from devtools.local_stack.s3_front import S3Front
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
 IDENTITY_TARGET_PREFIX = "AWSCognitoIdentityService."
+USER_POOL_TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
 class MotoProxy:
@@ -49,6 +54,7 @@ class AwsFront:
         self._proxy = proxy
         self.identity_issuer = identity_issuer
         self.s3_front = s3_front
+        self.user_pool_front: UserPoolFront | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -61,13 +67,26 @@ class AwsFront:
             operation = target.removeprefix(IDENTITY_TARGET_PREFIX)
             if operation in IdentityIssuer.HANDLED:
                 return self._identity(operation, request)
+        if target.startswith(USER_POOL_TARGET_PREFIX) and self.user_pool_front is not None:
+            operation = target.removeprefix(USER_POOL_TARGET_PREFIX)
+            payload = _json_body(request)
+            if payload is not None and self.user_pool_front.claims(operation, payload):
+                return self._user_pool(operation, payload)
         if self.s3_front is not None and self.s3_front.claims(request):
             return self.s3_front.handle(request)
         return self._proxy.forward(request)
 
+    def _user_pool(self, operation: str, payload: dict[str, Any]) -> Response:
+        assert self.user_pool_front is not None
+        try:
+            return Response(json.dumps(self.user_pool_front.handle(operation, payload)), 200, _json_headers())
+        except CognitoError as error:
+            body = json.dumps({"__type": error.code, "message": error.message})
+            return Response(body, status=400, headers=_json_headers(error.code))
+
     def _identity(self, operation: str, request: Request) -> Response:
         assert self.identity_issuer is not None
-        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        headers = {"Content-Type": JSON_CONTENT_TYPE}
         try:
             payload = json.loads(request.get_data() or b"{}")
             body = json.dumps(self.identity_issuer.handle(operation, payload)).encode()
@@ -78,6 +97,21 @@ class AwsFront:
         except ValueError:
             headers["x-amzn-ErrorType"] = "SerializationException"
             return Response(b'{"__type": "SerializationException"}', status=400, headers=headers)
+
+
+def _json_body(request: Request) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _json_headers(error_type: str | None = None) -> dict[str, str]:
+    headers = {"Content-Type": JSON_CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}
+    if error_type is not None:
+        headers["x-amzn-ErrorType"] = error_type
+    return headers
 
 
 class BackgroundServer:

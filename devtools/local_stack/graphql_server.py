@@ -39,20 +39,20 @@ from werkzeug.wrappers import Request, Response
 
 from devtools.local_stack import scalars
 from devtools.local_stack.auth import (
+    COGNITO,
+    IAM,
+    AuthenticatedCaller,
     AuthenticationError,
+    Authenticator,
     CognitoTokenVerifier,
     CredentialStore,
-    cognito_identity,
-    iam_identity,
+    SignedRequest,
 )
 from devtools.local_stack.aws_services import LocalResources
 from devtools.local_stack.cloudformation import Intrinsics, TemplateError
 from devtools.local_stack.lambda_runtime import LambdaRuntime
-from devtools.local_stack.sigv4 import SignatureError, verify_header_signature
 from devtools.template import ROOT
 
-COGNITO = "AMAZON_COGNITO_USER_POOLS"
-IAM = "AWS_IAM"
 DIRECTIVE_BY_MODE = {
     COGNITO: "aws_cognito_user_pools",
     IAM: "aws_iam",
@@ -60,6 +60,7 @@ DIRECTIVE_BY_MODE = {
     "OPENID_CONNECT": "aws_oidc",
     "AWS_LAMBDA": "aws_lambda",
 }
+MALFORMED_REQUEST_MESSAGE = "Unable to parse the request body: a JSON object with a query string is expected."
 MODE_BY_DIRECTIVE = {directive: mode for mode, directive in DIRECTIVE_BY_MODE.items()}
 PAGE = Path(__file__).with_name("query_page.html")
 # GraphiQL, when `make run` could install it (npm) into .local/graphiql; else the plain page above.
@@ -112,6 +113,9 @@ class ApiDefinition:
     role_policies: dict[str, Policy]  # role logical id -> appsync policy
     role_names: dict[str, tuple[str, str]]  # role logical id -> (role name, role id)
     api_arn: str
+    # AppSync's API limits (0: none): nesting levels of a query, resolver runs per request.
+    query_depth_limit: int = 0
+    resolver_count_limit: int = 0
 
     @classmethod
     def from_template(cls, intrinsics: Intrinsics) -> ApiDefinition:
@@ -179,6 +183,8 @@ class ApiDefinition:
             role_policies=role_policies,
             role_names=role_names,
             api_arn=intrinsics.get_att(api_id, "Arn"),
+            query_depth_limit=int(api_properties.get("QueryDepthLimit", 0)),
+            resolver_count_limit=int(api_properties.get("ResolverCountLimit", 0)),
         )
 
 
@@ -192,32 +198,38 @@ def build_appsync_schema(schema_text: str) -> GraphQLSchema:
 
 
 @dataclass
-class Caller:
-    mode: str
-    identity: dict[str, Any]
-    groups: list[str] = field(default_factory=list)
-    role_id: str | None = None  # IAM: the role the identity pool gave
-
-
-@dataclass
 class RequestContext:
-    caller: Caller
+    caller: AuthenticatedCaller
     headers: dict[str, str]
     variables: dict[str, Any]
     document: DocumentNode
     source: str
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    resolvers_run: int = 0
 
 
-def _json_response(body: Any, status: int = 200) -> Response:
+def _json_response(body: Any, status: int = 200, error_type: str | None = None) -> Response:
+    """AppSync's answer: JSON, a request id, CORS for browsers; a failed request names its error type
+    in ``x-amzn-ErrorType`` too, where clients (Amplify among them) read it."""
     response = Response(json.dumps(body), status=status, content_type="application/json; charset=UTF-8")
     response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "x-amzn-RequestId, x-amzn-ErrorType"
+    if error_type is not None:
+        response.headers["x-amzn-ErrorType"] = error_type
     return response
 
 
+def _typed_error(error_type: str, message: str, status: int) -> Response:
+    return _json_response({"errors": [{"errorType": error_type, "message": message}]}, status, error_type)
+
+
 def _unauthorized(message: str) -> Response:
-    return _json_response({"errors": [{"errorType": "UnauthorizedException", "message": message}]}, status=401)
+    return _typed_error("UnauthorizedException", message, 401)
+
+
+def _malformed(message: str) -> Response:
+    return _typed_error("MalformedHttpRequestException", message, 400)
 
 
 def _location(error: GraphQLError) -> list[dict[str, Any]] | None:
@@ -247,6 +259,7 @@ class GraphQLServer:
         self._credentials = credentials
         self._region = region
         self._sign_in = sign_in
+        self.authenticator = Authenticator(api.modes, verifier, credentials, resources, api.role_names, region)
         self._check_resolvers()
 
     def _check_resolvers(self) -> None:
@@ -266,7 +279,7 @@ class GraphQLServer:
                 return self._preflight()
             if request.method == "POST":
                 return self.handle_graphql(request)
-            return _json_response({"errors": [{"message": "use POST"}]}, status=405)
+            return _typed_error("MethodNotAllowedException", "Only POST is supported on /graphql.", 405)
         if request.path == "/" and request.method == "GET":
             page = GRAPHIQL_PAGE if graphiql_installed() else PAGE
             return Response(page.read_text(), content_type="text/html; charset=utf-8")
@@ -276,7 +289,7 @@ class GraphQLServer:
             return self._local_sign_in(request)
         if request.path == "/health":
             return _json_response({"status": "ok"})
-        return _json_response({"errors": [{"message": "not found"}]}, status=404)
+        return _typed_error("NotFoundException", "Not found.", 404)
 
     @staticmethod
     def _preflight() -> Response:
@@ -295,7 +308,7 @@ class GraphQLServer:
     @staticmethod
     def _graphiql_asset(name: str) -> Response:
         if name not in GRAPHIQL_ASSETS or not graphiql_installed():
-            return _json_response({"errors": [{"message": "not found"}]}, status=404)
+            return _typed_error("NotFoundException", "Not found.", 404)
         path, content_type = GRAPHIQL_ASSETS[name]
         return Response((GRAPHIQL_MODULES / path).read_bytes(), content_type=f"{content_type}; charset=utf-8")
 
@@ -309,45 +322,14 @@ class GraphQLServer:
 
     # ---- authentication ---------------------------------------------------------------------------
 
-    def authenticate(self, request: Request, body: bytes) -> Caller:
-        authorization = request.headers.get("Authorization", "").strip()
-        source_ip = request.remote_addr or "127.0.0.1"
-        if not authorization:
-            raise AuthenticationError("Valid authorization header not provided.")
-        if authorization.startswith("AWS4-HMAC-SHA256"):
-            if IAM not in self.api.modes:
-                raise AuthenticationError("AWS_IAM authorization is not enabled for this API.")
-            return self._iam_caller(request, body, source_ip)
-        if COGNITO not in self.api.modes:
-            raise AuthenticationError("Valid authorization header not provided.")
-        # AppSync takes the raw token: "Bearer <token>" is refused there too.
-        claims = self._verifier.verify(authorization)
-        return Caller(
-            mode=COGNITO, identity=cognito_identity(claims, source_ip), groups=claims.get("cognito:groups") or []
-        )
-
-    def _iam_caller(self, request: Request, body: bytes, source_ip: str) -> Caller:
+    def authenticate(self, request: Request, body: bytes) -> AuthenticatedCaller:
         raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
         raw_path, _, raw_query = str(raw_uri).partition("?")
-        try:
-            signed = verify_header_signature(
-                method=request.method,
-                raw_path=raw_path,
-                raw_query=raw_query,
-                headers=request.headers,
-                body=body,
-                lookup=self._credentials.identity_credentials,
-            )
-        except SignatureError as error:
-            raise AuthenticationError(error.message) from error
-        if signed.service != "appsync" or signed.region != self._region:
-            raise AuthenticationError("Credential should be scoped to a valid region and the 'appsync' service.")
-        identity = self._credentials.identity_for(signed.credentials.access_key_id)
-        assert identity is not None
-        pool = self._resources.identity_pools[identity.pool_id]
-        role_id = pool.roles.get("authenticated" if identity.authenticated else "unauthenticated")
-        role = self.api.role_names.get(role_id or "", ("unknown-role", "AROAUNKNOWN"))
-        return Caller(mode=IAM, identity=iam_identity(identity, role, source_ip), role_id=role_id)
+        return self.authenticator.authenticate(
+            request.headers.get("Authorization", ""),
+            request.remote_addr or "127.0.0.1",
+            SignedRequest(request.method, raw_path, raw_query, request.headers, body),
+        )
 
     # ---- execution ---------------------------------------------------------------------------
 
@@ -357,17 +339,10 @@ class GraphQLServer:
             caller = self.authenticate(request, body)
         except AuthenticationError as error:
             return _unauthorized(str(error))
-        try:
-            payload = json.loads(body)
-            query = payload["query"]
-            variables = payload.get("variables") or {}
-            if not isinstance(query, str) or not isinstance(variables, dict):
-                raise TypeError("query must be a string and variables an object")
-        except (ValueError, KeyError, TypeError) as error:
-            return _json_response(
-                {"errors": [{"errorType": "MalformedHttpRequestException", "message": f"Invalid request: {error}"}]},
-                status=400,
-            )
+        payload = _request_payload(body)
+        if payload is None:
+            return _malformed(MALFORMED_REQUEST_MESSAGE)
+        query, variables = payload["query"], payload.get("variables") or {}
         try:
             document = parse(query)
         except GraphQLError as error:
@@ -421,7 +396,9 @@ class GraphQLServer:
 
     # ---- authorization, as the schema's directives and the IAM role say ------------------------
 
-    def _authorize(self, caller: Caller, parent: GraphQLObjectType, field_name: str, is_root: bool) -> None:
+    def _authorize(
+        self, caller: AuthenticatedCaller, parent: GraphQLObjectType, field_name: str, is_root: bool
+    ) -> None:
         modes = allowed_modes(parent, field_name, self.api.default_mode)
         allowed = caller.mode in modes
         groups = modes.get(caller.mode)
@@ -438,9 +415,16 @@ class GraphQLServer:
         context: RequestContext = info.context
         is_root = info.parent_type in (self.schema.query_type, self.schema.mutation_type)
         self._authorize(context.caller, info.parent_type, info.field_name, is_root)
+        self._check_depth(info)
         function_id = self.api.resolvers.get((info.parent_type.name, info.field_name))
         if function_id is None:
             return default_field_resolver(source, info, **arguments)
+        context.resolvers_run += 1
+        if self.api.resolver_count_limit and context.resolvers_run > self.api.resolver_count_limit:
+            raise ResolverError(
+                "ResolverExecutionLimitReached",
+                f"Resolver execution limit of {self.api.resolver_count_limit} reached; {info.field_name} was not run.",
+            )
         event = self._resolver_event(context, info, source, arguments)
         result = self._runtime.invoke(function_id, event)
         if result.error is not None:
@@ -448,6 +432,18 @@ class GraphQLServer:
                 result.error.get("errorType") or "Lambda:Unhandled", result.error.get("errorMessage", "")
             )
         return result.payload
+
+    def _check_depth(self, info: GraphQLResolveInfo) -> None:
+        """AppSync's QueryDepthLimit: a field below the limit's level is an error (null, or its
+        nearest nullable parent null, as graphql-core propagates errors of non-null fields)."""
+        if not self.api.query_depth_limit:
+            return
+        depth = sum(1 for key in info.path.as_list() if isinstance(key, str))
+        if depth > self.api.query_depth_limit:
+            raise ResolverError(
+                "QueryDepthLimitReached",
+                f"Query depth limit of {self.api.query_depth_limit} reached: {info.field_name} is too deep.",
+            )
 
     def _resolver_event(
         self, context: RequestContext, info: GraphQLResolveInfo, source: Any, arguments: dict[str, Any]
@@ -473,6 +469,22 @@ class GraphQLServer:
             },
             "stash": {},
         }
+
+
+def _request_payload(body: bytes) -> dict[str, Any] | None:
+    """The request's JSON object, or None when it is not one AppSync would take (no Python text
+    ever reaches the client)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return None
+    if not isinstance(payload.get("variables") or {}, dict):
+        return None
+    if not isinstance(payload.get("operationName"), str | None):
+        return None
+    return payload
 
 
 def allowed_modes(parent: GraphQLObjectType, field_name: str, default_mode: str) -> dict[str, list[str] | None]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devtools import amplify_outputs
 from devtools.local_stack.auth import CognitoTokenVerifier, CredentialStore, IdentityIssuer
 from devtools.local_stack.aws_front import AwsFront, BackgroundServer, MotoProxy
 from devtools.local_stack.aws_services import (
@@ -18,13 +19,16 @@ from devtools.local_stack.aws_services import (
     synthetic_resource,
 )
 from devtools.local_stack.cloudformation import Intrinsics, translated_template
+from devtools.local_stack.cognito_front import UserPoolFront
 from devtools.local_stack.graphql_server import ApiDefinition, GraphQLServer
 from devtools.local_stack.lambda_runtime import LambdaRuntime, function_specs
 from devtools.local_stack.pollers import SqsPoller, sqs_mappings
 from devtools.local_stack.s3_front import S3Front
+from devtools.local_stack.streams import StreamPoller, stream_mappings
 from devtools.template import ROOT
 
 STATE_FILE = ROOT / ".local" / "stack.json"
+AMPLIFY_OUTPUTS_FILE = ROOT / ".local" / "amplify_outputs.json"
 STACK_NAME = "ape-moments-local"
 DEMO_PASSWORD = "Local-Demo-Passw0rd"  # noqa: S105 - printed on purpose: a local demo account
 
@@ -36,6 +40,7 @@ class Options:
     region: str = "us-east-1"
     parameters: dict[str, str] = field(default_factory=dict)
     state_file: Path | None = STATE_FILE
+    amplify_outputs_file: Path | None = AMPLIFY_OUTPUTS_FILE
     demo_users: bool = True
     prewarm: bool = True
     sqs_retry_delay_seconds: int | None = None
@@ -71,6 +76,7 @@ class AwsLayer:
         self.resources: LocalResources = Provisioner(self.intrinsics, self.endpoint, options.region).provision()
         self.verifier = CognitoTokenVerifier(self.resources, options.region, self.endpoint)
         self.front.identity_issuer = IdentityIssuer(self.resources, self.verifier, self.credentials)
+        self.front.user_pool_front = UserPoolFront(options.region)
         self.functions = function_specs(self.intrinsics, options.region, self.endpoint)
         self.runtime = LambdaRuntime(self.functions)
         self.front.s3_front = S3Front(
@@ -107,11 +113,15 @@ class LocalStack:
             options.region,
             sign_in=self.sign_in,
         )
-        self.pollers = [
+        self.pollers: list[SqsPoller | StreamPoller] = [
             SqsPoller(
                 mapping, self.aws.client("sqs"), self.aws.runtime, options.region, options.sqs_retry_delay_seconds
             )
             for mapping in sqs_mappings(self.aws.intrinsics, self.aws.resources)
+        ]
+        self.pollers += [
+            StreamPoller(mapping, self.aws.client("dynamodbstreams"), self.aws.client("sqs"), self.aws.runtime)
+            for mapping in stream_mappings(self.aws.intrinsics, self.aws.resources)
         ]
         self.demo_users: list[DemoUser] = []
 
@@ -124,6 +134,8 @@ class LocalStack:
             self.demo_users = self._create_demo_users()
         if self.options.prewarm:
             self.aws.runtime.prewarm()
+        if self.options.amplify_outputs_file is not None:
+            amplify_outputs.write(self.options.amplify_outputs_file, self.amplify_outputs())
         if self.options.state_file is not None:
             self._write_state(self.options.state_file)
         return self
@@ -172,6 +184,19 @@ class LocalStack:
             "functions": {logical_id: spec.to_json() for logical_id, spec in self.aws.functions.items()},
             "pid": os.getpid(),
         }
+
+    def amplify_outputs(self) -> dict[str, Any]:
+        """The frontend's amplify_outputs.json for this stack; the local endpoints go in ``custom.local``."""
+        description = self.describe()
+        local = {
+            "userPoolEndpoint": self.aws.endpoint,
+            "identityPoolEndpoint": self.aws.endpoint,
+            "s3Endpoint": self.aws.endpoint,
+            "graphqlUrl": self.graphql_url,
+        }
+        return amplify_outputs.amplify_outputs(
+            description["outputs"], self.options.region, template=self.aws.template, custom={"local": local}
+        )
 
     def _write_state(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

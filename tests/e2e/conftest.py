@@ -43,6 +43,7 @@ class Stack:
     bucket: str
     description: dict[str, Any]
     log: Path
+    amplify_outputs: Path  # the amplify_outputs.json the stack wrote
 
     def client(self, service: str) -> Any:
         # Any credentials do for moto's own APIs; the local stack checks only what AWS would.
@@ -59,6 +60,7 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("local-stack")
     state_file, log = folder / "stack.json", folder / "stack.log"
+    outputs_file = folder / "amplify_outputs.json"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     with log.open("w") as output:
         process = subprocess.Popen(
@@ -69,6 +71,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 "--port=0",
                 "--aws-port=0",
                 f"--state-file={state_file}",
+                f"--amplify-outputs={outputs_file}",
                 "--sqs-retry-delay=1",
             ],
             cwd=ROOT,
@@ -93,6 +96,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             bucket=description["bucketName"],
             description=description,
             log=log,
+            amplify_outputs=outputs_file,
         )
     finally:
         process.send_signal(signal.SIGINT)
@@ -223,3 +227,20 @@ def admin_caller(stack: Stack) -> Caller:
 @pytest.fixture
 def guest_caller(stack: Stack) -> Caller:
     return guest(stack)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The Amplify client suite's own summary (tests/e2e/test_amplify_client.py), so `make test` shows it."""
+    lines = [
+        line
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "amplify_client_summary"
+        for line in value
+    ]
+    if lines:
+        terminalreporter.section("real Amplify client (tests/amplify)")
+        for line in lines:
+            terminalreporter.write_line(line)
