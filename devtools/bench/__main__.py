@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from typing import Any
 
-from devtools.bench import cold_start, report, sizes, throughput, warm
+from devtools.bench import cold_start, photos, report, sizes, throughput, warm
 from devtools.bench.cases import Case, case_for
 from devtools.bench.harness import Harness
 from devtools.bench.stack import ROOT, functions
 
+IMAGING_LAYER = ROOT / "layers" / "imaging"  # the upload events function's second layer (template.yaml)
 ANALYSIS_STUB = "## Analysis\n\n(hand-written; `make bench` keeps everything outside the generated block)\n"
 
 
@@ -32,6 +34,8 @@ def in_process(plans: dict[str, Case | str], results: dict[str, Any], *, warm_ru
     """Calls, units and warm overhead, against moto's in-process mock."""
     from moto import mock_aws
 
+    if str(IMAGING_LAYER) not in sys.path:  # the upload pipeline imports ape_imaging (Pillow)
+        sys.path.append(str(IMAGING_LAYER))
     with mock_aws(), Harness.open() as harness:
         for name, plan in plans.items():
             if isinstance(plan, str):
@@ -71,6 +75,7 @@ def run(
     importtime: bool = True,
     measure_sizes: bool = True,
     measure_throughput: bool = True,
+    photo_runs: int = 0,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     plans = _plans(only)
@@ -87,6 +92,10 @@ def run(
         results["function_sizes"] = {k: dataclasses.asdict(v) if v else None for k, v in function_sizes.items()}
     if measure_throughput:
         results["throughput"] = throughput.measure()
+    if photo_runs:
+        # The upload pipeline's decode of 12 MP JPEG and HEIC photos against a bare Pillow floor,
+        # each in fresh interpreters, and the imaging layer's arm64 size (docs/IMAGING.md).
+        results["photos"] = {"photos": photos.measure(photo_runs), "layer": photos.layer_size()}
     results["machine"] = report.machine()
     results["elapsed_s"] = time.perf_counter() - started
     return results
@@ -101,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-throughput", action="store_true", help="skip the local stack throughput")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/PERFORMANCE.md alone")
     parser.add_argument("--json", metavar="PATH", help="also write the raw results as JSON")
+    parser.add_argument("--photo-runs", type=int, default=5, help="fresh children per photo and side; 0 skips photos")
     args = parser.parse_args(argv)
     results = run(
         only=args.only,
@@ -108,8 +118,14 @@ def main(argv: list[str] | None = None) -> None:
         warm_runs=args.warm_runs,
         importtime=not args.no_importtime,
         measure_throughput=not args.no_throughput,
+        photo_runs=max(0, args.photo_runs),
     )
     table = report.markdown(report.rows(results))
+    if "photos" in results:
+        table += (
+            "\n\n### Photos: the upload pipeline's decode (`check_photo`) against a bare Pillow floor\n\n"
+            + photos.render(results["photos"]["photos"], results["photos"]["layer"])
+        )
     print(table)
     if args.json:
         with open(args.json, "w") as stream:

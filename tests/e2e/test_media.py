@@ -8,10 +8,12 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Caller, Stack, eventually
+from tests.unit.imaging.images import BLUE, RED, encode, two_halves
 
 pytestmark = pytest.mark.e2e
 
-PHOTO = b"\xff\xd8\xff\xe0" + b"booth photo" * 100
+# A real JPEG: the upload pipeline decodes every upload and deletes anything that is not a photo.
+PHOTO = encode(two_halves(320, 240, RED, BLUE), "JPEG", quality=90)
 CREATE_ALBUM = (
     "mutation($name: String!) { createAlbum(input: {name: $name}) { albumId customerId status imageCount s3Prefix } }"
 )

@@ -26,6 +26,8 @@ SELECTION = {
     "Collage": "collageId customerId status",
     "CollageConnection": "items { collageId customerId status } nextToken",
     "PresignedUpload": "s3Key expiresIn presignedUrl",
+    "Photo": "key fileName url thumbnailUrl",
+    "PhotoConnection": "items { key fileName url thumbnailUrl } nextToken",
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 

@@ -40,6 +40,19 @@ def _collage(call: Call, identity: dict[str, Any], aws: Any, *, photos: int = 0)
     return collage_id
 
 
+def _photo(call: Call, identity: dict[str, Any], aws: Any, *, in_collage: bool = False) -> tuple[str, str]:
+    """(album or collage id, photo key): a real JPEG landed and taken in by the upload pipeline."""
+    from tests.conftest import FakeContext, load_handler
+    from tests.unit.imaging.images import BLUE, RED, encode, two_halves
+    from tests.unit.media.photo_files import land
+
+    item_id = _collage(call, identity, aws) if in_collage else _album(call, identity, aws)
+    key = f"{'collages' if in_collage else 'albums'}/{item_id}/1700000000-photo.jpg"
+    event = land(aws.s3, key, encode(two_halves(64, 48, RED, BLUE), "JPEG"), "image/jpeg")
+    load_handler("upload_events").lambda_handler(event, FakeContext())
+    return item_id, key
+
+
 PREPARE: dict[str, Prepare] = {
     "getOrder": lambda call, who, aws: {"orderId": _order(call, who)},
     "listOrders": lambda call, who, aws: (_order(call, who), {"limit": 5})[1],
@@ -68,4 +81,7 @@ PREPARE: dict[str, Prepare] = {
         "contentType": "image/png",
         "fileSize": 1_000_000,
     },
+    "listAlbumPhotos": lambda call, who, aws: {"albumId": _photo(call, who, aws)[0], "limit": 5},
+    "listCollagePhotos": lambda call, who, aws: {"collageId": _photo(call, who, aws, in_collage=True)[0]},
+    "deletePhoto": lambda call, who, aws: {"key": _photo(call, who, aws)[1]},
 }

@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 
-from tests.e2e.conftest import Caller, Stack, guest, user
+from tests.e2e.conftest import Caller, Stack, eventually, guest, user
 from tests.security.figures import FIGURES
 from tests.security.http_api import Answer, call
 from tests.security.operations import OPERATIONS, Operation, by_name
+from tests.unit.imaging.images import BLUE, RED, encode, two_halves
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +53,9 @@ KIND = {
     "deleteCollage": "change",
     "presignAlbumUpload": "change",
     "presignCollageUpload": "change",
+    "listAlbumPhotos": "photos",  # an album's or collage's photos: someone else's is NotFound (SPEC 7)
+    "listCollagePhotos": "photos",
+    "deletePhoto": "change",
 }
 
 # The object each operation acts on, created by its owner before the row runs.
@@ -74,7 +79,17 @@ TARGET_OF = {
     "updateCollage": "Collage",
     "deleteCollage": "Collage",
     "presignCollageUpload": "Collage",
+    "listAlbumPhotos": "AlbumPhoto",
+    "listCollagePhotos": "CollagePhoto",
+    "deletePhoto": "AlbumPhoto",
 }
+# Photo targets: uploaded through a presigned URL and taken in by the upload pipeline; the
+# target id is the photo's key (albums/{albumId}/{name}).
+PHOTO_TARGET = {
+    "AlbumPhoto": ("Album", "presignAlbumUpload", "albumId"),
+    "CollagePhoto": ("Collage", "presignCollageUpload", "collageId"),
+}
+PHOTO = encode(two_halves(64, 48, RED, BLUE), "JPEG")
 
 Arguments = Callable[[str, str], dict[str, Any]]  # (target id, target owner id) -> variables
 ARGUMENTS: dict[str, Arguments] = {
@@ -109,6 +124,9 @@ ARGUMENTS: dict[str, Arguments] = {
         "contentType": "image/png",
         "fileSize": 1000,
     },
+    "listAlbumPhotos": lambda key, owner: {"albumId": key.split("/")[1]},
+    "listCollagePhotos": lambda key, owner: {"collageId": key.split("/")[1]},
+    "deletePhoto": lambda key, owner: {"key": key},
 }
 
 
@@ -123,6 +141,7 @@ def expected(kind: str, caller_kind: str) -> str:
         "create_for": "Forbidden" if outsider else "result",
         "create_own": "own",
         "change": "NotFound" if outsider else "result",
+        "photos": "NotFound" if outsider else "result",
     }[kind]
 
 
@@ -150,10 +169,28 @@ def _acting(callers: Callers, caller_kind: str) -> tuple[Caller | None, Caller]:
 def _target(stack: Stack, owner: Caller, field: str) -> str:
     if field not in TARGET_OF:
         return ""
+    if TARGET_OF[field] in PHOTO_TARGET:
+        return _photo(stack, owner, TARGET_OF[field])
     create, variables, id_field = TARGET[TARGET_OF[field]]
     answer = call(stack, owner, by_name(create), variables)
     assert answer.status == 200, answer.text
     return str(answer.data(create)[id_field])
+
+
+def _photo(stack: Stack, owner: Caller, target: str) -> str:
+    """A real photo in a new album or collage of ``owner``, listed by the pipeline; its key."""
+    parent, presign, id_field = PHOTO_TARGET[target]
+    create, variables, _ = TARGET[parent]
+    answer = call(stack, owner, by_name(create), variables)
+    parent_id = str(answer.data(create)[id_field])
+    request = {id_field: parent_id, "fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(PHOTO)}
+    upload = call(stack, owner, by_name(presign), request).data(presign)
+    put = requests.put(upload["presignedUrl"], data=PHOTO, headers={"Content-Type": "image/jpeg"}, timeout=10)
+    assert put.status_code == 200, put.text
+    listing = "listAlbumPhotos" if parent == "Album" else "listCollagePhotos"
+    listed = eventually(lambda: call(stack, owner, by_name(listing), {id_field: parent_id}).data(listing)["items"])
+    assert listed, "the matrix's photo was not listed"
+    return str(upload["s3Key"])
 
 
 ROWS = [(operation.field, caller_kind) for operation in OPERATIONS for caller_kind in CALLER_KINDS]
@@ -200,6 +237,11 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
     assert actor is not None
     if want == "own":
         assert value["customerId"] == actor.owner_id
+    elif "items" in value and value["items"] and "key" in value["items"][0]:
+        assert [item["key"] for item in value["items"]] == [target]  # the owner's photo, URLs for it
+        assert all(target in item["url"] for item in value["items"])
+    elif "key" in value:
+        assert value["key"] == target
     elif "items" in value:
         ids = {next(v for k, v in item.items() if k.endswith("Id") and k != "customerId") for item in value["items"]}
         assert target in ids

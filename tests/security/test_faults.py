@@ -35,7 +35,19 @@ def _run(field: str, arguments: dict[str, Any], identity: dict[str, Any]) -> tup
         return type(error).__name__, error.message
 
 
-GENERATED = {"orderId", "albumId", "collageId", "customerId", "presignedUrl", "s3Key", "s3Prefix", "nextToken"}
+GENERATED = {
+    "orderId",
+    "albumId",
+    "collageId",
+    "customerId",
+    "presignedUrl",
+    "s3Key",
+    "s3Prefix",
+    "nextToken",
+    "key",
+    "url",
+    "thumbnailUrl",
+}
 
 
 def _shape(result: Any) -> Any:

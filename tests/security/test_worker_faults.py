@@ -27,7 +27,6 @@ from tests.conftest import FakeContext, cognito_identity, load_handler, sqs_even
 from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
 from tests.security.figures import FIGURES
 from tests.security.scenarios import ORDER, call_in_process
-from tests.unit.media.conftest import s3_created_event
 
 __all__ = ["injector"]
 
@@ -264,40 +263,53 @@ def _deliver_s3(event: dict[str, Any]) -> bool:
 
 
 def test_upload_events_survive_dynamodb_and_s3_faults_and_count_once(aws: Any, injector: Injector) -> None:
-    """imageCount: throttled and failing writes are retried by Lambda, duplicates never count twice;
-    a photo of a deleted album is removed even when S3 failed the first delete."""
+    """The upload pipeline: each of its AWS calls failing through every attempt fails the
+    invocation, Lambda's retry and S3's duplicate then make exactly one counted photo; a photo of
+    a deleted album is removed even when S3 failed the first delete."""
     from tests.conftest import BUCKET
+    from tests.unit.imaging.images import BLUE, RED, encode, two_halves
+    from tests.unit.media.photo_files import land
 
     customer = cognito_identity(str(uuid.uuid4()))
     album_id = call_in_process("createAlbum", {"input": {"name": "faults"}}, customer)["albumId"]
+    photo = encode(two_halves(64, 48, RED, BLUE), "JPEG")
+    landed = iter(land(aws.s3, f"albums/{album_id}/17000000{n:02d}-p.jpg", photo, "image/jpeg") for n in range(100))
     attempts = total_attempts()
-    for n, kind in enumerate(REFUSED_KINDS):
-        key = f"albums/{album_id}/17000000{n}-p.jpg"
-        version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpeg")["VersionId"]
-        event = s3_created_event(key, version_id=version, size=4, bucket=BUCKET)
-        injector.reset(Fault(0, attempts, kind))  # the counting UpdateItem fails through every attempt
-        assert _deliver_s3(event) is False
-        FIGURES.add("faults.injected", injector.injected)
-        FIGURES.add("faults.scenarios")
-        injector.reset()
-        assert _deliver_s3(event) is True  # Lambda's retry
-        assert _deliver_s3(event) is True  # S3's at-least-once duplicate
-        FIGURES.add("faults.redelivered", 2)
-        FIGURES.add("faults.retried_success")
+    injector.reset()
+    assert _deliver_s3(next(landed)) is True
+    clean_calls = list(injector.calls)
+    counted = 1
+    for index, _ in enumerate(clean_calls):
+        for kind in REFUSED_KINDS:
+            event = next(landed)
+            injector.reset(Fault(index, attempts, kind))  # this call fails through every attempt
+            assert _deliver_s3(event) is False
+            FIGURES.add("faults.injected", injector.injected)
+            FIGURES.add("faults.scenarios")
+            injector.reset()
+            assert _deliver_s3(event) is True  # Lambda's retry
+            assert _deliver_s3(event) is True  # S3's at-least-once duplicate
+            counted += 1
+            FIGURES.add("faults.redelivered", 2)
+            FIGURES.add("faults.retried_success")
     album = call_in_process("getAlbum", {"albumId": album_id}, customer)
-    assert album["imageCount"] == len(REFUSED_KINDS)
+    assert album["imageCount"] == counted
+    listed = call_in_process("listAlbumPhotos", {"albumId": album_id, "limit": 100}, customer)["items"]
+    assert len(listed) == counted
 
-    # A late photo of a deleted album: S3 fails the exact-version delete, the retry removes it.
+    # A late photo of a deleted album: S3 fails the delete of its versions, the retry removes it.
     call_in_process("deleteAlbum", {"input": {"albumId": album_id}}, customer)
-    key = f"albums/{album_id}/1700000099-late.jpg"
-    version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpeg")["VersionId"]
-    injector.reset(Fault(1, attempts, "server_error"))  # call 0: the UpdateItem, call 1: DeleteObject
-    assert _deliver_s3(s3_created_event(key, version_id=version, size=4, bucket=BUCKET)) is False
-    assert injector.calls[1] == "s3.DeleteObject"
+    event = next(landed)
+    injector.reset()
+    assert _deliver_s3(event) is True
+    delete_index = injector.calls.index("s3.DeleteObjects")
+    event = next(landed)
+    injector.reset(Fault(delete_index, attempts, "server_error"))
+    assert _deliver_s3(event) is False
     FIGURES.add("faults.injected", injector.injected)
     FIGURES.add("faults.scenarios")
     injector.reset()
-    assert _deliver_s3(s3_created_event(key, version_id=version, size=4, bucket=BUCKET)) is True
+    assert _deliver_s3(event) is True
     FIGURES.add("faults.redelivered")
     FIGURES.add("faults.retried_success")
     assert aws.s3.list_object_versions(Bucket=BUCKET, Prefix=f"albums/{album_id}/").get("Versions", []) == []

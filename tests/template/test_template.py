@@ -505,3 +505,23 @@ def test_cfn_lint_is_clean() -> None:
     # Errors and warnings (cfn-lint's defaults), as `make lint` and `sam validate --lint` see them.
     matches = lint(template.TEMPLATE.read_text())
     assert [str(m) for m in matches] == []
+
+
+def test_the_imaging_layer_is_used_only_by_the_function_that_decodes() -> None:
+    layer = RESOURCES["ImagingLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/imaging/"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    users = {
+        name
+        for name, function in functions().items()
+        if {"Ref": "ImagingLayer"} in function["Properties"].get("Layers", [])
+    }
+    assert users == {"UploadEventsFunction"}
+
+
+def test_thumbnails_are_written_outside_the_upload_notifications() -> None:
+    events = RESOURCES["UploadEventsFunction"]["Properties"]["Events"].values()
+    prefixes = [rule["Value"] for event in events for rule in event["Properties"]["Filter"]["S3Key"]["Rules"]]
+    assert sorted(prefixes) == ["albums/", "collages/"]
+    assert not any("thumbnails/albums/x.jpg".startswith(prefix) for prefix in prefixes)

@@ -336,10 +336,14 @@ class TransactionRefused(Exception):  # noqa: N818 - a data-layer signal, not a 
     ``"ConditionalCheckFailed"`` for a failed condition); ``items[i]`` the item it found, typed.
     """
 
-    def __init__(self, reasons: list[str], items: list[dict[str, Any] | None]) -> None:
+    def __init__(self, reasons: list[str], items: list[dict[str, Any] | None], *, retried: bool = False) -> None:
         super().__init__("transaction refused: " + ", ".join(reasons))
         self.reasons = reasons
         self.items = items
+        # botocore sent it again after a lost answer: DynamoDB recognises the client request
+        # token and does not refuse a retry of an applied transaction, but a store that ignores
+        # the token (moto) does; the caller may then recognise its own write.
+        self.retried = retried
 
     def failed(self, index: int) -> bool:
         return self.reasons[index] == "ConditionalCheckFailed"
@@ -368,7 +372,8 @@ def transact(client: Any, actions: Sequence[Mapping[str, Any]]) -> None:
             cancelled = response.get("CancellationReasons", [])
             reasons = [str(reason.get("Code", "None")) for reason in cancelled]
             if "ConditionalCheckFailed" in reasons:
-                raise TransactionRefused(reasons, [reason.get("Item") for reason in cancelled]) from None
+                items = [reason.get("Item") for reason in cancelled]
+                raise TransactionRefused(reasons, items, retried=_was_retried(error)) from None
             if attempt == TRANSACTION_ATTEMPTS - 1 or set(reasons) - {"None", "TransactionConflict"}:
                 raise
             time.sleep(random.uniform(0.01, 0.05) * 2**attempt)  # noqa: S311 - jitter, not secrecy

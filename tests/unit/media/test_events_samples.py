@@ -21,15 +21,16 @@ from ape_moments.media import wiring
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
 from ape_moments.media.photo_repository import PhotosRepository
-from ape_moments.media.photos import Photo, thumbnail_key
-from tests.conftest import EVENTS, FakeContext, load_handler, resolver_functions
+from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
+from ape_moments.table import Condition
+from tests.conftest import BUCKET, EVENTS, FakeContext, load_handler, resolver_functions
 from tests.unit.imaging.images import encode, noisy
 from tests.unit.media.helpers import albums, collages, photos
 
 SAMPLE_ALBUM_ID = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"
 SAMPLE_COLLAGE_ID = "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"
 SAMPLE_CUSTOMER = "3f6c2a1e-5b7d-4c1a-9e2f-8a4b6c0d1e2f"
-MEDIA_PREFIXES = ("album_", "collage_", "presign_", "s3_")
+MEDIA_PREFIXES = ("album_", "collage_", "presign_", "s3_", "photo_")
 
 
 def media_samples() -> list[str]:
@@ -76,7 +77,12 @@ def seed_sample_collage(owner: str, status: str = "DRAFT") -> Collage:
         updated_at=now,
     )
     collages().insert(collage)
-    # The photos collage_update.json submits as sourceImages (1795000000000-IMG_0001.jpg ...).
+    return collage
+
+
+def seed_submittable_collage(owner: str) -> Collage:
+    """The sample collage with the photos collage_update.json submits as its sourceImages."""
+    collage = seed_sample_collage(owner)
     for n in range(4):
         key = f"{collage.s3_prefix}{1795000000000 + n}-IMG_{n + 1:04d}.jpg"
         photos().insert(
@@ -94,6 +100,34 @@ def seed_sample_collage(owner: str, status: str = "DRAFT") -> Collage:
             )
         )
     return collage
+
+
+SAMPLE_PHOTO_KEY = f"albums/{SAMPLE_ALBUM_ID}/1795000000000-IMG_0042.jpg"
+SAMPLE_COLLAGE_PHOTO_KEY = f"collages/{SAMPLE_COLLAGE_ID}/1795000000000-face.jpg"
+
+
+def seed_sample_photo(owner: str, key: str, *, in_collage: bool = False) -> None:
+    """The album (or collage) and one photo in it, as the upload pipeline leaves it: record, files, count."""
+    seed_sample_collage(owner) if in_collage else seed_sample_album(owner)
+    parent = key.rsplit("/", 1)[0] + "/"
+    photo = Photo(
+        key=key,
+        parent=parent,
+        customer_id=owner,
+        file_name=file_name_of(key.rsplit("/", 1)[1]),
+        content_type="image/jpeg",
+        size=1234,
+        width=4032,
+        height=3024,
+        thumbnail_key=thumbnail_key(key),
+        uploaded_at="2026-11-24T10:05:00.000Z",
+    )
+    PhotosRepository("PhotosTable", aws_clients.client("dynamodb")).insert(photo)
+    if not in_collage:
+        albums().update(SAMPLE_ALBUM_ID, {"imageCount": 1}, when=Condition())
+    s3 = aws_clients.client("s3")
+    for stored in (key, photo.thumbnail_key):
+        s3.put_object(Bucket=BUCKET, Key=stored, Body=b"stored", ContentType="image/jpeg")
 
 
 # sample -> (what to seed, given the owner; what the answer must show)
@@ -117,7 +151,7 @@ EXPECTATIONS: dict[str, tuple[Callable[[str], Any], Check]] = {
     "collage_list.json": (seed_sample_collage, lambda r: [c["collageId"] for c in r["items"]] == [SAMPLE_COLLAGE_ID]),
     "collage_list_admin.json": (seed_sample_collage, lambda r: len(r["items"]) == 1),
     "collage_update.json": (
-        seed_sample_collage,
+        seed_submittable_collage,
         lambda r: r["status"] == "PROCESSING" and len(json.loads(r["sourceImages"])) == 4,
     ),
     "collage_update_admin.json": (lambda o: seed_sample_collage(o, "PROCESSING"), lambda r: r["status"] == "FAILED"),
@@ -127,6 +161,18 @@ EXPECTATIONS: dict[str, tuple[Callable[[str], Any], Check]] = {
     "presign_collage_upload.json": (
         seed_sample_collage,
         lambda r: r["s3Key"].startswith(f"collages/{SAMPLE_COLLAGE_ID}/"),
+    ),
+    "photo_list_album.json": (
+        lambda o: seed_sample_photo(o, SAMPLE_PHOTO_KEY),
+        lambda r: [p["key"] for p in r["items"]] == [SAMPLE_PHOTO_KEY] and "X-Amz-Signature" in r["items"][0]["url"],
+    ),
+    "photo_list_collage_guest.json": (
+        lambda o: seed_sample_photo(o, SAMPLE_COLLAGE_PHOTO_KEY, in_collage=True),
+        lambda r: [p["fileName"] for p in r["items"]] == ["face.jpg"],
+    ),
+    "photo_delete.json": (
+        lambda o: seed_sample_photo(o, SAMPLE_PHOTO_KEY),
+        lambda r: r["key"] == SAMPLE_PHOTO_KEY and albums().get(SAMPLE_ALBUM_ID).image_count == 0,  # type: ignore[union-attr]
     ),
 }
 

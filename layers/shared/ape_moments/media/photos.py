@@ -29,7 +29,7 @@ PHOTO_KEY = re.compile(r"(?P<parent>(?P<kind>albums|collages)/(?P<item_id>[A-Za-
 # The timestamp presign puts before the client's file name (uploads.object_key).
 _TIMESTAMPED = re.compile(r"\d{1,16}-(?P<file_name>.+)")
 
-PhotoKey = Annotated[str, Field(min_length=1, max_length=256, pattern=PHOTO_KEY.pattern)]
+PhotoKey = Annotated[str, Field(min_length=1, max_length=256, pattern=rf"^{PHOTO_KEY.pattern}$")]
 
 
 def album_parent(album_id: str) -> str:
