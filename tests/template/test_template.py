@@ -507,7 +507,7 @@ def test_cfn_lint_is_clean() -> None:
     assert [str(m) for m in matches] == []
 
 
-def test_the_imaging_layer_is_used_only_by_the_function_that_decodes() -> None:
+def test_the_imaging_layer_is_used_only_by_the_functions_that_decode() -> None:
     layer = RESOURCES["ImagingLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/imaging/"
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
@@ -517,7 +517,7 @@ def test_the_imaging_layer_is_used_only_by_the_function_that_decodes() -> None:
         for name, function in functions().items()
         if {"Ref": "ImagingLayer"} in function["Properties"].get("Layers", [])
     }
-    assert users == {"UploadEventsFunction"}
+    assert users == {"UploadEventsFunction", "RendererFunction"}
 
 
 def test_thumbnails_are_written_outside_the_upload_notifications() -> None:

@@ -96,7 +96,7 @@ def seed_submittable_collage(owner: str) -> Collage:
                 width=400,
                 height=300,
                 thumbnail_key=thumbnail_key(key),
-                uploaded_at=now,
+                uploaded_at=collage.created_at,
             )
         )
     return collage
