@@ -438,7 +438,8 @@ def test_stream_mappings_select_only_transitions_into_processing(mapping: str, t
     assert properties["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
     assert properties["FunctionName"] == {"Fn::GetAtt": ["RenderDispatchFunction", "Alias.AliasArn"]}
     assert RESOURCES[table]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    assert properties["MaximumRetryAttempts"] <= 10 and properties["BisectBatchOnFunctionError"] is True
+    assert properties["MaximumRetryAttempts"] <= 10
+    assert properties["BisectBatchOnFunctionError"] is True
     assert properties["DestinationConfig"] == {
         "OnFailure": {"Destination": {"Fn::GetAtt": ["RenderDispatchFailureQueue", "Arn"]}}
     }

@@ -309,6 +309,10 @@ def test_the_api_functions_never_load_the_imaging_layer(aws: Any, customer: Any)
     env = {**__import__("os").environ, "PYTHONPATH": "layers/shared"}
     for name in ("ORDERS", "ALBUMS", "COLLAGES", "PHOTOS", "IDEMPOTENCY"):
         env[f"{name}_TABLE_NAME"] = name.title()
-    env |= {"MEDIA_BUCKET_NAME": BUCKET, "ORDER_QUEUE_URL": "http://127.0.0.1/q", "RENDER_QUEUE_URL": "http://127.0.0.1/r"}
+    env |= {
+        "MEDIA_BUCKET_NAME": BUCKET,
+        "ORDER_QUEUE_URL": "http://127.0.0.1/q",
+        "RENDER_QUEUE_URL": "http://127.0.0.1/r",
+    }
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "[]"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +39,9 @@ class Flow:
     dead_letter_url: str
     _stream_positions: dict[str, str]
 
-    call: Callable[[str, dict[str, Any], dict[str, Any] | None], Any] = staticmethod(call_handler)  # type: ignore[assignment]
+    @staticmethod
+    def call(field: str, arguments: dict[str, Any], identity: dict[str, Any] | None) -> Any:
+        return call_handler(field, arguments, identity)
 
     def upload(self, prefix: str, owner: str, images: list[bytes], *, first: int = 0) -> list[str]:
         """Listed photos, as the upload pipeline leaves them: the object and its record."""

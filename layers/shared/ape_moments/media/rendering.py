@@ -19,14 +19,14 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterator
-from typing import IO, Any, BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
-from ape_imaging.album_pdf import write_album_pdf
-from ape_imaging.collage import render_collage
-from ape_imaging.render_source import RenderError
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from ape_imaging.album_pdf import write_album_pdf
+from ape_imaging.collage import render_collage
+from ape_imaging.render_source import RenderError, SourceOpener
 from ape_moments.media.albums import AlbumStatus
 from ape_moments.media.collages import CollageStatus
 from ape_moments.media.photo_repository import PhotosRepository
@@ -40,7 +40,7 @@ logger = Logger(child=True)
 _PHOTOS_PAGE = 100  # album photos are listed a page at a time while the PDF is written
 
 
-class SourceUnavailable(RenderError):
+class SourceUnavailable(RenderError):  # noqa: N818 - a signal to retry, not a failure
     """S3 could not serve a photo for a reason that may pass (throttling, a network error).
 
     A ``RenderError`` only so the imaging code passes it through untouched; the renderer raises
@@ -126,7 +126,7 @@ class Renderer:
         logger.info("album PDF written", album_id=album_id, pages=stats.pages, bytes=stats.bytes_written)
         return key
 
-    def _album_photos(self, parent: str) -> Iterator[Callable[[], IO[bytes]]]:
+    def _album_photos(self, parent: str) -> Iterator[SourceOpener]:
         """The album's listed photos in upload order, a page at a time (memory stays flat)."""
         token: str | None = None
         while True:
@@ -137,12 +137,12 @@ class Renderer:
             if token is None:
                 return
 
-    def _opener(self, key: str) -> Callable[[], IO[bytes]]:
+    def _opener(self, key: str) -> SourceOpener:
         open_object = self._storage.opener(key)
 
-        def open_source() -> IO[bytes]:
+        def open_source() -> BinaryIO:
             try:
-                return open_object()
+                return cast(BinaryIO, open_object())
             except UploadGone:
                 raise  # the imaging code reports it as "photo N could not be read: it could not be opened"
             except Exception as error:
