@@ -14,7 +14,9 @@ from tests.conftest import ROOT, _clear_caches
 
 KNOWN = {field.alias for field in Settings.model_fields.values()}
 # A valid value for every variable the layer reads.
-VALID = {name: "1800" if name == "UPLOAD_URL_EXPIRES_IN" else f"value-of-{name.lower()}" for name in KNOWN}
+# URL lifetimes are optional numbers with defaults; every other variable is a required name.
+OPTIONAL = {"UPLOAD_URL_EXPIRES_IN", "PHOTO_URL_EXPIRES_IN"}
+VALID = {name: "1800" if name in OPTIONAL else f"value-of-{name.lower()}" for name in KNOWN}
 
 
 def handler_folders() -> dict[str, str]:
@@ -41,7 +43,7 @@ def read_variables(function: str) -> list[str]:
 
 
 CASES = [(function, variable) for function in sorted(handler_folders()) for variable in read_variables(function)]
-REQUIRED = [(function, variable) for function, variable in CASES if variable != "UPLOAD_URL_EXPIRES_IN"]
+REQUIRED = [(function, variable) for function, variable in CASES if variable not in OPTIONAL]
 
 
 def set_environment(monkeypatch: pytest.MonkeyPatch, function: str) -> None:
