@@ -24,6 +24,7 @@ from devtools.local_stack.graphql_server import ApiDefinition, GraphQLServer
 from devtools.local_stack.lambda_runtime import LambdaRuntime, function_specs
 from devtools.local_stack.pollers import SqsPoller, sqs_mappings
 from devtools.local_stack.s3_front import S3Front
+from devtools.local_stack.streams import StreamPoller, stream_mappings
 from devtools.template import ROOT
 
 STATE_FILE = ROOT / ".local" / "stack.json"
@@ -112,11 +113,15 @@ class LocalStack:
             options.region,
             sign_in=self.sign_in,
         )
-        self.pollers = [
+        self.pollers: list[SqsPoller | StreamPoller] = [
             SqsPoller(
                 mapping, self.aws.client("sqs"), self.aws.runtime, options.region, options.sqs_retry_delay_seconds
             )
             for mapping in sqs_mappings(self.aws.intrinsics, self.aws.resources)
+        ]
+        self.pollers += [
+            StreamPoller(mapping, self.aws.client("dynamodbstreams"), self.aws.client("sqs"), self.aws.runtime)
+            for mapping in stream_mappings(self.aws.intrinsics, self.aws.resources)
         ]
         self.demo_users: list[DemoUser] = []
 

@@ -16,28 +16,33 @@ app = AppSyncResolver()
 
 @app.resolver(type_name="Mutation", field_name="createAlbum")
 def create_album(**arguments: Any) -> dict[str, Any]:
-    return album_service().create_album(current_caller(app), arguments).to_graphql()
+    service = album_service()
+    return service.to_graphql(service.create_album(current_caller(app), arguments))
 
 
 @app.resolver(type_name="Query", field_name="getAlbum")
 def get_album(**arguments: Any) -> dict[str, Any] | None:
-    album = album_service().get_album(current_caller(app), arguments)
-    return album.to_graphql() if album else None
+    service = album_service()
+    album = service.get_album(current_caller(app), arguments)
+    return service.to_graphql(album) if album else None
 
 
 @app.resolver(type_name="Query", field_name="listAlbums")
 def list_albums(**arguments: Any) -> dict[str, Any]:
-    page = album_service().list_albums(current_caller(app), arguments)
-    return {"items": [album.to_graphql() for album in page.items], "nextToken": page.next_token}
+    service = album_service()
+    page = service.list_albums(current_caller(app), arguments)
+    return {"items": [service.to_graphql(album) for album in page.items], "nextToken": page.next_token}
 
 
 @app.resolver(type_name="Mutation", field_name="updateAlbum")
 def update_album(**arguments: Any) -> dict[str, Any]:
-    return album_service().update_album(current_caller(app), arguments).to_graphql()
+    service = album_service()
+    return service.to_graphql(service.update_album(current_caller(app), arguments))
 
 
 @app.resolver(type_name="Mutation", field_name="deleteAlbum")
 def delete_album(**arguments: Any) -> dict[str, Any]:
+    # The item as it was: its output went with it, so no URL.
     return album_service().delete_album(current_caller(app), arguments).to_graphql()
 
 

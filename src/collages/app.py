@@ -16,28 +16,33 @@ app = AppSyncResolver()
 
 @app.resolver(type_name="Mutation", field_name="createCollage")
 def create_collage(**arguments: Any) -> dict[str, Any]:
-    return collage_service().create_collage(current_caller(app), arguments).to_graphql()
+    service = collage_service()
+    return service.to_graphql(service.create_collage(current_caller(app), arguments))
 
 
 @app.resolver(type_name="Query", field_name="getCollage")
 def get_collage(**arguments: Any) -> dict[str, Any] | None:
-    collage = collage_service().get_collage(current_caller(app), arguments)
-    return collage.to_graphql() if collage else None
+    service = collage_service()
+    collage = service.get_collage(current_caller(app), arguments)
+    return service.to_graphql(collage) if collage else None
 
 
 @app.resolver(type_name="Query", field_name="listCollages")
 def list_collages(**arguments: Any) -> dict[str, Any]:
-    page = collage_service().list_collages(current_caller(app), arguments)
-    return {"items": [collage.to_graphql() for collage in page.items], "nextToken": page.next_token}
+    service = collage_service()
+    page = service.list_collages(current_caller(app), arguments)
+    return {"items": [service.to_graphql(collage) for collage in page.items], "nextToken": page.next_token}
 
 
 @app.resolver(type_name="Mutation", field_name="updateCollage")
 def update_collage(**arguments: Any) -> dict[str, Any]:
-    return collage_service().update_collage(current_caller(app), arguments).to_graphql()
+    service = collage_service()
+    return service.to_graphql(service.update_collage(current_caller(app), arguments))
 
 
 @app.resolver(type_name="Mutation", field_name="deleteCollage")
 def delete_collage(**arguments: Any) -> dict[str, Any]:
+    # The item as it was: its output went with it, so no URL.
     return collage_service().delete_collage(current_caller(app), arguments).to_graphql()
 
 

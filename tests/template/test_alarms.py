@@ -120,7 +120,10 @@ def test_alarm_counts_by_kind() -> None:
     functions = sum(1 for r in RESOURCES.values() if r["Type"] in FUNCTION_TYPES)
     assert kinds["AWS/Lambda Errors"] == functions
     assert kinds["AWS/Lambda Throttles"] == functions
-    assert len(alarms(TEMPLATE)) == 67  # 58 + the sweeper function (2) + the Photos table (5) + the photos function (2)
+    # 58 + the sweeper function (2) + the Photos table (5) + the photos function (2) + rendering (12:
+    # three functions x 2, the dispatcher's stream IteratorAge, the three queues' ages, the two
+    # dead-letter depths)
+    assert len(alarms(TEMPLATE)) == 79
 
 
 def test_api_latency_alarm_is_on_p99() -> None:

@@ -79,13 +79,15 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (
             ("s3:ListBucketVersions",),
             (BUCKET_ARN,),
-            '{"StringLike": {"s3:prefix": ["albums/*", "thumbnails/albums/*"]}}',
+            '{"StringLike": {"s3:prefix": ["albums/*", "thumbnails/albums/*", "renders/albums/*"]}}',
         ),
         (
             ("s3:DeleteObject", "s3:DeleteObjectVersion"),
-            (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/thumbnails/albums/*"),
+            (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/renders/albums/*", f"{BUCKET_ARN}/thumbnails/albums/*"),
             None,
         ),
+        # the rendered output's URL is presigned when read: it carries this permission
+        (("s3:GetObject",), (f"{BUCKET_ARN}/renders/albums/*",), None),
         (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
         (("dynamodb:BatchWriteItem",), ("PhotosTable.Arn",), None),
     },
@@ -99,13 +101,15 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (
             ("s3:ListBucketVersions",),
             (BUCKET_ARN,),
-            '{"StringLike": {"s3:prefix": ["collages/*", "thumbnails/collages/*"]}}',
+            '{"StringLike": {"s3:prefix": ["collages/*", "thumbnails/collages/*", "renders/collages/*"]}}',
         ),
         (
             ("s3:DeleteObject", "s3:DeleteObjectVersion"),
-            (f"{BUCKET_ARN}/collages/*", f"{BUCKET_ARN}/thumbnails/collages/*"),
+            (f"{BUCKET_ARN}/collages/*", f"{BUCKET_ARN}/renders/collages/*", f"{BUCKET_ARN}/thumbnails/collages/*"),
             None,
         ),
+        # the rendered output's URL is presigned when read: it carries this permission
+        (("s3:GetObject",), (f"{BUCKET_ARN}/renders/collages/*",), None),
         (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
         (("dynamodb:BatchWriteItem",), ("PhotosTable.Arn",), None),
     },
@@ -134,6 +138,31 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("s3:GetObject",), PHOTO_FILES, None),
         (("s3:ListBucketVersions",), (BUCKET_ARN,), PHOTO_PREFIXES_CONDITION),
         (("s3:DeleteObject", "s3:DeleteObjectVersion"), PHOTO_FILES, None),
+    },
+    # ---- rendering (SPEC 8): streams -> dispatcher -> queue -> renderer; dead letters
+    "RenderDispatchFunction": {
+        (("sqs:SendMessage",), ("RenderQueue.Arn",), None),
+        (
+            ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+            ("${AlbumsTable.Arn}/stream/*", "${CollagesTable.Arn}/stream/*"),
+            None,
+        ),
+        (("sqs:SendMessage",), ("RenderDispatchFailureQueue.Arn",), None),
+    },
+    "RendererFunction": {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("AlbumsTable.Arn", "CollagesTable.Arn"), None),
+        (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
+        (("s3:GetObject",), (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/collages/*"), None),
+        (
+            ("s3:AbortMultipartUpload", "s3:PutObject"),
+            (f"{BUCKET_ARN}/renders/albums/*", f"{BUCKET_ARN}/renders/collages/*"),
+            None,
+        ),
+        (SQS_CONSUMER_ACTIONS, ("RenderQueue.Arn",), None),
+    },
+    "RenderDeadLetterFunction": {
+        (("dynamodb:UpdateItem",), ("AlbumsTable.Arn", "CollagesTable.Arn"), None),
+        (SQS_CONSUMER_ACTIONS, ("RenderDeadLetterQueue.Arn",), None),
     },
 }
 
@@ -376,12 +405,68 @@ def test_order_queue_dead_letters_after_three_attempts() -> None:
     mappings = {
         (m["Properties"]["FunctionName"]["Fn::GetAtt"][0], m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
         for m in template.resources("AWS::Lambda::EventSourceMapping").values()
-        if m["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        if m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
     }
-    assert mappings == {("OrderWorkerFunction", "OrderQueue"), ("OrderDeadLetterFunction", "OrderDeadLetterQueue")}
+    assert mappings >= {("OrderWorkerFunction", "OrderQueue"), ("OrderDeadLetterFunction", "OrderDeadLetterQueue")}
     for function in ("OrderWorkerFunction", "OrderDeadLetterFunction"):
         # No SAM SQS event: it would attach AWS's managed SQS policy, whose resource is `*`.
         assert "Events" not in RESOURCES[function]["Properties"]
+
+
+def test_render_queue_dead_letters_after_three_attempts_and_bounds_concurrency() -> None:
+    queue = RESOURCES["RenderQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["RenderDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    renderer = RESOURCES["RendererFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * renderer["Timeout"]
+    assert (renderer["MemorySize"], renderer["Timeout"]) == (1024, 900)  # docs/RENDERING.md
+    assert renderer["Layers"] == [{"Ref": "ImagingLayer"}]
+    mapping = RESOURCES["RenderQueueMapping"]["Properties"]
+    assert mapping["BatchSize"] == 1
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    dead_letters = RESOURCES["RenderDeadLetterQueueMapping"]["Properties"]
+    assert dead_letters["EventSourceArn"] == {"Fn::GetAtt": ["RenderDeadLetterQueue", "Arn"]}
+    assert dead_letters["FunctionName"] == {"Fn::GetAtt": ["RenderDeadLetterFunction", "Alias.AliasArn"]}
+    for function in ("RenderDispatchFunction", "RendererFunction", "RenderDeadLetterFunction"):
+        assert "Events" not in RESOURCES[function]["Properties"]  # managed policies' resources are `*`
+
+
+@pytest.mark.parametrize(
+    ("mapping", "table"),
+    [("AlbumsRenderStreamMapping", "AlbumsTable"), ("CollagesRenderStreamMapping", "CollagesTable")],
+)
+def test_stream_mappings_select_only_transitions_into_processing(mapping: str, table: str) -> None:
+    properties = RESOURCES[mapping]["Properties"]
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
+    assert properties["FunctionName"] == {"Fn::GetAtt": ["RenderDispatchFunction", "Alias.AliasArn"]}
+    assert RESOURCES[table]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert properties["MaximumRetryAttempts"] <= 10
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["RenderDispatchFailureQueue", "Arn"]}}
+    }
+    (pattern,) = [json.loads(f["Pattern"]) for f in properties["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "NewImage": {"status": {"S": ["PROCESSING"]}},
+            "OldImage": {"status": {"S": [{"anything-but": ["PROCESSING"]}]}},
+        },
+    }
+
+
+def test_rendered_outputs_live_outside_the_upload_notifications() -> None:
+    """Writing an output must never be an upload: the notifications watch albums/ and collages/ only."""
+    events = RESOURCES["UploadEventsFunction"]["Properties"]["Events"].values()
+    prefixes = {rule["Value"] for e in events for rule in e["Properties"]["Filter"]["S3Key"]["Rules"]}
+    assert prefixes == {"albums/", "collages/"}
+    for _, resources, _ in LEAST_PRIVILEGE["RendererFunction"]:
+        for resource in resources:
+            if "s3:::" in resource and "renders/" in resource:
+                assert not any(resource.split("/", 1)[1].startswith(p) for p in prefixes)
 
 
 def test_cognito() -> None:
@@ -428,7 +513,7 @@ def test_cfn_lint_is_clean() -> None:
     assert [str(m) for m in matches] == []
 
 
-def test_the_imaging_layer_is_used_only_by_the_function_that_decodes() -> None:
+def test_the_imaging_layer_is_used_only_by_the_functions_that_decode() -> None:
     layer = RESOURCES["ImagingLayer"]
     assert layer["Properties"]["ContentUri"] == "layers/imaging/"
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
@@ -438,7 +523,7 @@ def test_the_imaging_layer_is_used_only_by_the_function_that_decodes() -> None:
         for name, function in functions().items()
         if {"Ref": "ImagingLayer"} in function["Properties"].get("Layers", [])
     }
-    assert users == {"UploadEventsFunction"}
+    assert users == {"UploadEventsFunction", "RendererFunction"}
 
 
 def test_thumbnails_are_written_outside_the_upload_notifications() -> None:

@@ -66,6 +66,9 @@ class MediaSettings(FunctionSettings):
     upload_url_expires_in: int = Field(3600, ge=60, le=3600, alias="UPLOAD_URL_EXPIRES_IN")
     # Photo records: deleting an album or collage deletes them; landed uploads write them.
     photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
+    # SPEC 7 and 8: photo URLs and rendered outputs' URLs (presigned when read) live at most 15
+    # minutes by default, configurable up to an hour.
+    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
 
 
 class AlbumSettings(MediaSettings):
@@ -85,9 +88,23 @@ class UploadEventsSettings(AlbumSettings, CollageSettings):
 class PhotoSettings(AlbumSettings, CollageSettings):
     """listAlbumPhotos, listCollagePhotos, deletePhoto: URLs presigned at read time."""
 
-    # SPEC 7: at most 15 minutes by default, configurable up to an hour.
-    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
+
+class RenderDispatchSettings(FunctionSettings):
+    """The render dispatcher: submissions read from the tables' streams become render requests."""
+
+    render_queue_url: Required = Field(alias="RENDER_QUEUE_URL")
 
 
-class Settings(IdempotentOrdersSettings, SweeperSettings, UploadEventsSettings, PhotoSettings):
+class RenderSettings(AlbumSettings, CollageSettings):
+    """The renderer and the render dead-letter function: albums, collages, their photos, outputs."""
+
+
+class Settings(
+    IdempotentOrdersSettings,
+    SweeperSettings,
+    UploadEventsSettings,
+    PhotoSettings,
+    RenderDispatchSettings,
+    RenderSettings,
+):
     """Every variable some function reads (the template tests check no function sets another)."""

@@ -10,6 +10,8 @@ from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.albums import Album, AlbumStatus, CreateAlbumInput, new_album
 from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate, CreateCollageInput, new_collage
+from ape_moments.media.photo_repository import PhotosRepository
+from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
 from tests.conftest import BUCKET, owner_of
 
 __all__ = ["owner_of"]  # the tests import it from here with the other seeding helpers
@@ -23,17 +25,50 @@ def collages() -> CollagesRepository:
     return CollagesRepository("CollagesTable", aws.client("dynamodb"))
 
 
-def seed_album(identity: dict[str, Any], status: str = "UPLOADING", *, created: datetime | None = None) -> Album:
+def photos() -> PhotosRepository:
+    return PhotosRepository("PhotosTable", aws.client("dynamodb"))
+
+
+def seed_photo_records(parent: str, customer_id: str, count: int, *, first: int = 0) -> list[str]:
+    """Photo records (accepted uploads) under ``parent``, oldest first; returns their keys."""
+    keys = []
+    for n in range(first, first + count):
+        key = f"{parent}{1795000000000 + n}-photo{n}.jpg"
+        photos().insert(
+            Photo(
+                key=key,
+                parent=parent,
+                customer_id=customer_id,
+                file_name=file_name_of(key.rsplit("/", 1)[1]),
+                content_type="image/jpeg",
+                size=1000,
+                width=400,
+                height=300,
+                thumbnail_key=thumbnail_key(key),
+                uploaded_at=f"2026-11-29T10:{n // 60:02d}:{n % 60:02d}.000Z",
+            )
+        )
+        keys.append(key)
+    return keys
+
+
+def seed_album(
+    identity: dict[str, Any], status: str = "UPLOADING", *, created: datetime | None = None, image_count: int = 0
+) -> Album:
     album = new_album(CreateAlbumInput(name="Seeded"), customer_id=owner_of(identity), now=created or datetime.now(UTC))
-    album = album.model_copy(update={"status": AlbumStatus(status)})
+    album = album.model_copy(update={"status": AlbumStatus(status), "image_count": image_count})
     albums().insert(album)
     return album
 
 
-def seed_collage(identity: dict[str, Any], status: str = "DRAFT", *, created: datetime | None = None) -> Collage:
+def seed_collage(
+    identity: dict[str, Any], status: str = "DRAFT", *, created: datetime | None = None, sources: int = 0
+) -> Collage:
+    """A GRID_2X2 collage; ``sources``: that many listed photos, named as its sourceImages."""
     request = CreateCollageInput(name="Seeded", template=CollageTemplate.GRID_2X2)
     collage = new_collage(request, customer_id=owner_of(identity), now=created or datetime.now(UTC))
-    collage = collage.model_copy(update={"status": CollageStatus(status)})
+    keys = seed_photo_records(collage.s3_prefix, collage.customer_id, sources) if sources else None
+    collage = collage.model_copy(update={"status": CollageStatus(status), "source_images": keys})
     collages().insert(collage)
     return collage
 

@@ -91,7 +91,7 @@ def test_delete_reads_once_purges_and_deletes_once(call: Call, aws: Any, custome
     assert calls == Counter(
         {
             "dynamodb.GetItem": 1,
-            "s3.ListObjectVersions": 2,  # the originals, the thumbnails
+            "s3.ListObjectVersions": 3,  # the originals, the thumbnails, the rendered PDF
             "s3.DeleteObjects": 2,
             "dynamodb.Query": 1,  # the photo records' keys
             "dynamodb.BatchWriteItem": 1,

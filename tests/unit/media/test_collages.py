@@ -10,7 +10,7 @@ import pytest
 
 from ape_moments.errors import Conflict, Forbidden, NotFound, ValidationError
 from tests.unit.media.conftest import Call
-from tests.unit.media.helpers import collages, owner_of, seed_collage
+from tests.unit.media.helpers import collages, owner_of, seed_collage, seed_photo_records
 
 
 def own_keys(collage_id: str, count: int) -> list[str]:
@@ -236,7 +236,7 @@ COLLAGE_TRANSITIONS = [
 def test_collage_status_transitions(
     call: Call, guest: Any, admin: Any, source: str, target: str, owner_outcome: Any, admin_outcome: Any, role: str
 ) -> None:
-    collage = seed_collage(guest, source)
+    collage = seed_collage(guest, source, sources=4)
     caller, outcome = (guest, owner_outcome) if role == "owner" else (admin, admin_outcome)
     arguments = {"input": {"collageId": collage.collage_id, "status": target}}
     if outcome == "ok":
@@ -249,7 +249,7 @@ def test_collage_status_transitions(
 
 def test_submitting_with_final_images_is_one_atomic_change(call: Call, customer: Any) -> None:
     collage = seed_collage(customer)
-    keys = json.dumps(own_keys(collage.collage_id, 4))
+    keys = json.dumps(seed_photo_records(collage.s3_prefix, collage.customer_id, 4))
     submitted = call(
         "updateCollage",
         {"input": {"collageId": collage.collage_id, "sourceImages": keys, "status": "PROCESSING"}},

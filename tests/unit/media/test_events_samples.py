@@ -25,7 +25,7 @@ from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
 from ape_moments.table import Condition
 from tests.conftest import BUCKET, EVENTS, FakeContext, load_handler, resolver_functions
 from tests.unit.imaging.images import encode, noisy
-from tests.unit.media.helpers import albums, collages
+from tests.unit.media.helpers import albums, collages, photos
 
 SAMPLE_ALBUM_ID = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"
 SAMPLE_COLLAGE_ID = "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"
@@ -55,7 +55,7 @@ def seed_sample_album(owner: str, status: str = "UPLOADING") -> Album:
         customer_id=owner,
         name="Sample",
         s3_prefix=f"albums/{SAMPLE_ALBUM_ID}/",
-        image_count=0,
+        image_count=1 if status == "READY" else 0,  # a READY sample album can be submitted
         status=AlbumStatus(status),
         created_at=now,
         updated_at=now,
@@ -77,6 +77,28 @@ def seed_sample_collage(owner: str, status: str = "DRAFT") -> Collage:
         updated_at=now,
     )
     collages().insert(collage)
+    return collage
+
+
+def seed_submittable_collage(owner: str) -> Collage:
+    """The sample collage with the photos collage_update.json submits as its sourceImages."""
+    collage = seed_sample_collage(owner)
+    for n in range(4):
+        key = f"{collage.s3_prefix}{1795000000000 + n}-IMG_{n + 1:04d}.jpg"
+        photos().insert(
+            Photo(
+                key=key,
+                parent=collage.s3_prefix,
+                customer_id=owner,
+                file_name=f"IMG_{n + 1:04d}.jpg",
+                content_type="image/jpeg",
+                size=1000,
+                width=400,
+                height=300,
+                thumbnail_key=thumbnail_key(key),
+                uploaded_at=collage.created_at,
+            )
+        )
     return collage
 
 
@@ -129,7 +151,7 @@ EXPECTATIONS: dict[str, tuple[Callable[[str], Any], Check]] = {
     "collage_list.json": (seed_sample_collage, lambda r: [c["collageId"] for c in r["items"]] == [SAMPLE_COLLAGE_ID]),
     "collage_list_admin.json": (seed_sample_collage, lambda r: len(r["items"]) == 1),
     "collage_update.json": (
-        seed_sample_collage,
+        seed_submittable_collage,
         lambda r: r["status"] == "PROCESSING" and len(json.loads(r["sourceImages"])) == 4,
     ),
     "collage_update_admin.json": (lambda o: seed_sample_collage(o, "PROCESSING"), lambda r: r["status"] == "FAILED"),

@@ -37,18 +37,23 @@ def test_of_concurrent_identical_transitions_exactly_one_wins(call: Call, custom
 
 
 def test_a_submit_racing_an_edit_never_renders_what_it_did_not_submit(call: Call, customer: Any) -> None:
-    """Either the edit lands before the submission, or it is refused: never after it."""
-    collage = seed_collage(customer)
+    """The submission checks the sources against the template it read and writes only if the
+    collage is still as read: an edit lands before it (and the check or the write refuses the
+    submission) or is refused after it; never a PROCESSING collage it did not check."""
+    collage = seed_collage(customer, sources=4)
     submit = {"input": {"collageId": collage.collage_id, "status": "PROCESSING"}}
     edit = {"input": {"collageId": collage.collage_id, "template": "SINGLE"}}
     for _ in range(5):
         results = outcomes(call, "updateCollage", [submit, edit], customer)
         stored = collages().get(collage.collage_id)
         assert stored is not None
-        assert results[0] == "ok"
-        assert results[1] in {"ok", "Conflict"}
-        if results[1] == "Conflict":
+        if stored.status == "PROCESSING":
+            assert results == ["ok", "Conflict"]
             assert stored.template == "GRID_2X2"
+        else:
+            assert results[1] == "ok"
+            assert results[0] in {"ValidationError", "Conflict"}
+            assert stored.template == "SINGLE"
         # back to an editable draft for the next round
         collages().update(collage.collage_id, {"status": "DRAFT", "template": "GRID_2X2"}, when=Condition())
 
@@ -56,7 +61,7 @@ def test_a_submit_racing_an_edit_never_renders_what_it_did_not_submit(call: Call
 def test_a_delete_racing_a_processing_start_leaves_one_consistent_outcome(
     call: Call, customer: Any, admin: Any
 ) -> None:
-    album = seed_album(customer, "READY")
+    album = seed_album(customer, "READY", image_count=1)
     with ThreadPoolExecutor(max_workers=2) as pool:
         deleting = pool.submit(call, "deleteAlbum", {"input": {"albumId": album.album_id}}, customer)
         processing = pool.submit(

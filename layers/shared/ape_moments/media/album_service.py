@@ -8,6 +8,7 @@ returns None, a mutation raises NotFound, exactly as for one that never existed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,11 +28,13 @@ from ape_moments.media.albums import (
     ListAlbumsRequest,
     UpdateAlbumRequest,
     check_room_for_upload,
+    check_submission,
     new_album,
 )
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.photos import THUMBNAILS_PREFIX
+from ape_moments.media.renders import RenderKind, output_prefix
 from ape_moments.media.uploads import PresignAlbumUploadRequest, PresignedUpload
 from ape_moments.models import actor_of, owner_condition
 from ape_moments.table import Condition, ConditionFailed, Page
@@ -52,13 +55,22 @@ class AlbumService:
         photos: PhotosRepository,
         *,
         upload_expires_in: int,
+        url_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._albums = albums
         self._storage = storage
         self._photos = photos
         self._expires_in = upload_expires_in
+        self._url_expires_in = url_expires_in
         self._clock = clock
+
+    def to_graphql(self, album: Album) -> dict[str, Any]:
+        """pdfUrl is a presigned GET made now (SPEC 8), null until COMPLETED."""
+        url = None
+        if album.status is AlbumStatus.COMPLETED and album.pdf_key:
+            url = self._storage.presign_get(album.pdf_key, expires_in=self._url_expires_in)
+        return album.to_graphql(pdf_url=url)
 
     def create_album(self, caller: Caller, arguments: dict[str, Any]) -> Album:
         request = parse(CreateAlbumRequest, arguments)
@@ -93,10 +105,27 @@ class AlbumService:
         if change.status is not None:
             writes["status"] = change.status.value
         when = Condition(owner_id=owner_condition(caller), statuses=allowed)
+        if change.status is AlbumStatus.PROCESSING:
+            when = self._checked_submission(caller, change.album_id, when)
+            writes |= {"errorMessage": None, "pdfKey": None}
         try:
             return self._albums.update(change.album_id, writes, when=when)
         except ConditionFailed as failed:
-            raise self._explain_edit(failed.current, caller, change.status) from None
+            current = failed.current
+            if change.status is AlbumStatus.PROCESSING and current is not None and current.status in (allowed or ()):
+                raise Conflict("an album changed while being submitted; try again") from None
+            raise self._explain_edit(current, caller, change.status) from None
+
+    def _checked_submission(self, caller: Caller, album_id: str, when: Condition) -> Condition:
+        """SPEC 8: an album is submitted from READY with at least one photo. The write that
+        follows must find the photo count it checked."""
+        current = self._albums.get(album_id)
+        if current is None or not caller.may_access(current.customer_id):
+            raise _not_found()
+        if when.statuses is not None and current.status not in when.statuses:
+            raise self._explain_edit(current, caller, AlbumStatus.PROCESSING)
+        check_submission(current)
+        return replace(when, equals={"imageCount": current.image_count})
 
     @staticmethod
     def _explain_edit(current: Album | None, caller: Caller, target: AlbumStatus | None) -> ApiError:
@@ -117,6 +146,7 @@ class AlbumService:
         ALBUM_RULES.check_deletable(album.status)
         self._storage.delete_everything_under(album.s3_prefix)
         self._storage.delete_everything_under(THUMBNAILS_PREFIX + album.s3_prefix)
+        self._storage.delete_everything_under(output_prefix(RenderKind.ALBUM, album_id))
         self._photos.delete_keys(self._photos.keys_under(album.s3_prefix))
         when = Condition(owner_id=owner_condition(caller), statuses=ALBUM_RULES.deletable)
         try:

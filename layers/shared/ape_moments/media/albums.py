@@ -12,7 +12,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
-from ape_moments.errors import Conflict
+from ape_moments.errors import Conflict, ValidationError
 from ape_moments.models import (
     PEOPLE,
     STAFF,
@@ -52,9 +52,9 @@ ALBUM_RULES = StatusRules[AlbumStatus](
     transitions={
         (_UP, _READY): PEOPLE,  # "I am done uploading"
         (_READY, _UP): PEOPLE,  # reopen for more photos
-        (_READY, _PROC): STAFF,  # the PDF is being made
-        (_PROC, _DONE): STAFF,  # the PDF is ready (pdfUrl)
-        (_PROC, _READY): STAFF,  # making the PDF failed: back to the customer
+        (_READY, _PROC): PEOPLE,  # the owner submits it: the PDF is being made (SPEC 8)
+        (_PROC, _DONE): STAFF,  # the PDF is ready (pdfUrl): the renderer, or an admin repairing
+        (_PROC, _READY): STAFF,  # making the PDF failed: back to the customer (errorMessage)
     },
     accepts_uploads=frozenset({_UP, _READY}),
     content_editable=frozenset(AlbumStatus),  # name and description are labels: always editable
@@ -125,12 +125,21 @@ class Album(StoredModel):
     description: str | None = None
     image_count: int
     status: AlbumStatus
-    pdf_url: str | None = None
+    # The PDF's key (set with COMPLETED); pdfUrl is presigned from it when read.
+    pdf_key: str | None = None
+    error_message: str | None = None  # why the last PDF could not be made (back in READY)
     created_at: str
     updated_at: str
 
-    def to_graphql(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+    def to_graphql(self, *, pdf_url: str | None = None) -> dict[str, Any]:
+        """The PDF key never leaves; pdfUrl is the presigned URL the service made from it."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"pdf_key"}) | {"pdfUrl": pdf_url}
+
+
+def check_submission(album: Album) -> None:
+    """SPEC 8: an album without photos cannot become a PDF."""
+    if album.image_count < 1:
+        raise ValidationError("status: an album without photos cannot be submitted")
 
 
 def check_room_for_upload(album: Album) -> None:

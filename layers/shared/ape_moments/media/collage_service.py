@@ -8,6 +8,7 @@ section 1): a query returns None, a mutation raises NotFound.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +26,15 @@ from ape_moments.media.collages import (
     DeleteCollageRequest,
     GetCollageRequest,
     ListCollagesRequest,
+    UpdateCollageInput,
     UpdateCollageRequest,
+    check_submission,
     new_collage,
 )
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.photos import THUMBNAILS_PREFIX
+from ape_moments.media.renders import RenderKind, output_prefix
 from ape_moments.media.uploads import PresignCollageUploadRequest, PresignedUpload
 from ape_moments.models import actor_of, owner_condition
 from ape_moments.table import Condition, ConditionFailed, Page
@@ -51,13 +55,22 @@ class CollageService:
         photos: PhotosRepository,
         *,
         upload_expires_in: int,
+        url_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._collages = collages
         self._storage = storage
         self._photos = photos
         self._expires_in = upload_expires_in
+        self._url_expires_in = url_expires_in
         self._clock = clock
+
+    def to_graphql(self, collage: Collage) -> dict[str, Any]:
+        """outputImageUrl is a presigned GET made now (SPEC 8), null until COMPLETED."""
+        url = None
+        if collage.status is CollageStatus.COMPLETED and collage.output_key:
+            url = self._storage.presign_get(collage.output_key, expires_in=self._url_expires_in)
+        return collage.to_graphql(output_image_url=url)
 
     def create_collage(self, caller: Caller, arguments: dict[str, Any]) -> Collage:
         request = parse(CreateCollageRequest, arguments)
@@ -89,14 +102,37 @@ class CollageService:
         if allowed is not None and not allowed:
             raise self._explain_edit(self._collages.get(change.collage_id), caller, change.status)
         writes = change.changed_fields() | {"updatedAt": to_aws_datetime(self._clock())}
+        when = Condition(owner_id=owner_condition(caller), statuses=allowed)
         if change.status is not None:
             writes["status"] = change.status.value
+        if change.status is CollageStatus.PROCESSING:
+            when = self._checked_submission(caller, change, when)
+            writes |= {"errorMessage": None, "outputKey": None}
         try:
-            return self._collages.update(
-                change.collage_id, writes, when=Condition(owner_id=owner_condition(caller), statuses=allowed)
-            )
+            return self._collages.update(change.collage_id, writes, when=when)
         except ConditionFailed as failed:
-            raise self._explain_edit(failed.current, caller, change.status) from None
+            current = failed.current
+            if change.status is CollageStatus.PROCESSING and current is not None and current.status in (allowed or ()):
+                raise Conflict("a collage changed while being submitted; try again") from None
+            raise self._explain_edit(current, caller, change.status) from None
+
+    def _checked_submission(self, caller: Caller, change: UpdateCollageInput, when: Condition) -> Condition:
+        """SPEC 8: sourceImages (as this request leaves them) name exactly the template's number
+        of the collage's own listed photos, else ValidationError and nothing changes.
+
+        The write that follows must find the collage as it was read (its ``updatedAt``), so the
+        checked template and sources are the ones submitted.
+        """
+        current = self._collages.get(change.collage_id)
+        if current is None or not caller.may_access(current.customer_id):
+            raise _not_found()
+        if when.statuses is not None and current.status not in when.statuses:
+            raise self._explain_edit(current, caller, change.status)
+        template = change.template or current.template
+        sources = change.source_images if "source_images" in change.model_fields_set else current.source_images
+        listed = set(self._photos.keys_under(current.s3_prefix))
+        check_submission(template, sources, listed)
+        return replace(when, equals={"updatedAt": current.updated_at})
 
     @staticmethod
     def _explain_edit(current: Collage | None, caller: Caller, target: CollageStatus | None) -> ApiError:
@@ -113,6 +149,7 @@ class CollageService:
         COLLAGE_RULES.check_deletable(collage.status)
         self._storage.delete_everything_under(collage.s3_prefix)
         self._storage.delete_everything_under(THUMBNAILS_PREFIX + collage.s3_prefix)
+        self._storage.delete_everything_under(output_prefix(RenderKind.COLLAGE, collage_id))
         self._photos.delete_keys(self._photos.keys_under(collage.s3_prefix))
         try:
             deleted = self._collages.delete(

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from ape_moments.clock import to_aws_datetime
+from ape_moments.errors import ValidationError
 from ape_moments.models import (
     PEOPLE,
     STAFF,
@@ -55,9 +56,9 @@ _DRAFT, _PROC, _DONE, _FAILED = CollageStatus
 COLLAGE_RULES = StatusRules[CollageStatus](
     noun="a collage",
     transitions={
-        (_DRAFT, _PROC): PEOPLE,  # the customer submits the collage for rendering
-        (_PROC, _DONE): STAFF,  # rendered (outputImageUrl)
-        (_PROC, _FAILED): STAFF,  # rendering failed
+        (_DRAFT, _PROC): PEOPLE,  # the customer submits the collage for rendering (SPEC 8)
+        (_PROC, _DONE): STAFF,  # rendered (outputImageUrl): the renderer, or an admin repairing
+        (_PROC, _FAILED): STAFF,  # rendering failed (errorMessage)
         (_FAILED, _DRAFT): PEOPLE,  # edit and submit again
     },
     # template and sourceImages decide the rendering: they change only before it or after it failed.
@@ -72,6 +73,29 @@ class CollageTemplate(StrEnum):
     GRID_3X3 = "GRID_3X3"
     STRIP_1X4 = "STRIP_1X4"
     SINGLE = "SINGLE"
+
+
+# SPEC 8: how many photos each template draws (sourceImages must name exactly these many).
+PHOTOS_PER_TEMPLATE = {
+    CollageTemplate.GRID_2X2: 4,
+    CollageTemplate.GRID_3X3: 9,
+    CollageTemplate.STRIP_1X4: 4,
+    CollageTemplate.SINGLE: 1,
+}
+
+
+def check_submission(template: CollageTemplate, source_images: list[str] | None, listed: set[str]) -> list[str]:
+    """SPEC 8's check at submission: exactly the template's number of the collage's own listed
+    photos (``listed``: those of ``source_images`` that have a photo record under this collage).
+    Returns the sources as checked; raises ValidationError naming sourceImages."""
+    wanted = PHOTOS_PER_TEMPLATE[template]
+    sources = source_images or []
+    if len(sources) != wanted:
+        raise ValidationError(f"sourceImages: {template} needs exactly {wanted} photos, got {len(sources)}")
+    missing = [index for index, key in enumerate(sources) if key not in listed]
+    if missing:
+        raise ValidationError(f"sourceImages[{missing[0]}] is not one of this collage's photos")
+    return sources
 
 
 # Far above any valid value (whitespace included), low enough that parsing costs nothing.
@@ -184,15 +208,18 @@ class Collage(StoredModel):
     s3_prefix: str
     template: CollageTemplate
     source_images: list[str] | None = None
-    output_image_url: str | None = None
+    # The rendered JPEG's key (set with COMPLETED); outputImageUrl is presigned from it when read.
+    output_key: str | None = None
+    error_message: str | None = None  # why the last rendering failed (FAILED)
     status: CollageStatus
     metadata: str | None = None
     created_at: str
     updated_at: str
 
-    def to_graphql(self) -> dict[str, Any]:
-        """AWSJSON fields leave as JSON text, the scalar's wire form."""
-        graphql = self.model_dump(mode="json", by_alias=True)
+    def to_graphql(self, *, output_image_url: str | None = None) -> dict[str, Any]:
+        """AWSJSON fields leave as JSON text, the scalar's wire form; the output key never leaves."""
+        graphql = self.model_dump(mode="json", by_alias=True, exclude={"output_key"})
+        graphql["outputImageUrl"] = output_image_url
         if self.source_images is not None:
             graphql["sourceImages"] = json.dumps(self.source_images)
         return graphql

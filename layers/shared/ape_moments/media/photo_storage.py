@@ -9,7 +9,7 @@ of it is left to restore. See docs/MEDIA.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -26,9 +26,13 @@ PHOTO_FILE = re.compile(rf"({THUMBNAILS_PREFIX})?{PHOTO_KEY.pattern}(\.jpg)?")
 logger = Logger(child=True)
 
 DELETE_BATCH = 1000  # the most DeleteObjects takes at once
-# Only whole album or collage prefixes (or their thumbnails') may be purged: never '', never a
-# shared parent.
-_PURGEABLE = re.compile(r"(thumbnails/)?(albums|collages)/[A-Za-z0-9_-]{1,64}/")
+# Only whole album or collage prefixes (or their thumbnails' or rendered outputs') may be
+# purged: never '', never a shared parent.
+_PURGEABLE = re.compile(r"(thumbnails/|renders/)?(albums|collages)/[A-Za-z0-9_-]{1,64}/")
+# Rendered outputs: renders/collages/{id}/collage.jpg, renders/albums/{id}/album.pdf.
+_RENDER_OUTPUT = re.compile(r"renders/(albums|collages)/[A-Za-z0-9_-]{1,64}/[a-z]+\.(jpg|pdf)")
+# Multipart parts of the album PDF: memory holds one part; 10,000 parts reach 160 GB.
+RENDER_PART_SIZE = 16 * 1024 * 1024
 _DOWNLOAD_CHUNK = 1024 * 1024
 
 
@@ -155,6 +159,36 @@ class PhotoStorage:
             self._delete_batch(versions[start : start + DELETE_BATCH])
         return len(versions)
 
+    def opener(self, key: str) -> Callable[[], IO[bytes]]:
+        """Opens the current version of ``key`` as a stream when called; UploadGone if it is not there."""
+
+        def open_object() -> IO[bytes]:
+            try:
+                body: IO[bytes] = self._client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            except Exception as error:
+                code = getattr(error, "response", {}).get("Error", {}).get("Code")
+                if code in {"NoSuchKey", "404"}:
+                    raise UploadGone(key) from None
+                raise
+            return body
+
+        return open_object
+
+    def put_render(self, key: str, data: bytes, *, content_type: str) -> None:
+        """Write a rendered output in one request: it is visible only once whole."""
+        self._check_render_key(key)
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def render_upload(self, key: str, *, content_type: str) -> MultipartWrite:
+        """A file object writing ``key`` through a multipart upload (complete it, or abort it)."""
+        self._check_render_key(key)
+        return MultipartWrite(self._client, self.bucket, key, content_type=content_type)
+
+    @staticmethod
+    def _check_render_key(key: str) -> None:
+        if not _RENDER_OUTPUT.fullmatch(key):
+            raise ValueError(f"refusing to write {key!r}: rendered outputs live under renders/")
+
     def delete_version(self, key: str, version_id: str) -> None:
         """Delete one exact version: the bytes go, no delete marker is left."""
         self._client.delete_object(Bucket=self.bucket, Key=key, VersionId=version_id)
@@ -172,3 +206,53 @@ class PhotoStorage:
             logger.error("S3 kept some versions", failed=len(errors), first_code=errors[0].get("Code"))
             raise PurgeIncomplete(f"{len(errors)} of {len(batch)} versions were not deleted")
         return len(batch)
+
+
+class MultipartWrite:
+    """A write-only file object that sends a part every ``RENDER_PART_SIZE`` bytes.
+
+    The object appears only when ``complete`` succeeds (S3 assembles the parts then), so a
+    render that fails or crashes half-way leaves nothing visible: ``abort`` drops the parts, and
+    parts a crash left behind are removed by the bucket's incomplete-upload lifecycle rule.
+    """
+
+    def __init__(self, client: Any, bucket: str, key: str, *, content_type: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._buffer = bytearray()
+        self._parts: list[dict[str, Any]] = []
+        self.bytes_written = 0
+        self._upload_id: str = client.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)[
+            "UploadId"
+        ]
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._buffer += data
+        self.bytes_written += len(data)
+        while len(self._buffer) >= RENDER_PART_SIZE:
+            self._send(bytes(self._buffer[:RENDER_PART_SIZE]))
+            del self._buffer[:RENDER_PART_SIZE]
+        return len(data)
+
+    def _send(self, part: bytes) -> None:
+        number = len(self._parts) + 1
+        response = self._client.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=part
+        )
+        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+
+    def complete(self) -> None:
+        if self._buffer or not self._parts:
+            self._send(bytes(self._buffer))
+            self._buffer.clear()
+        self._client.complete_multipart_upload(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+        )
+
+    def abort(self) -> None:
+        self._buffer.clear()
+        try:
+            self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+        except Exception:  # the lifecycle rule removes what an abort could not
+            logger.exception("could not abort a multipart upload", key=self._key)

@@ -70,6 +70,7 @@ def album_service() -> AlbumService:
         storage(config),
         photos_repository(config),
         upload_expires_in=config.upload_url_expires_in,
+        url_expires_in=config.photo_url_expires_in,
     )
 
 
@@ -81,6 +82,7 @@ def collage_service() -> CollageService:
         storage(config),
         photos_repository(config),
         upload_expires_in=config.upload_url_expires_in,
+        url_expires_in=config.photo_url_expires_in,
     )
 
 

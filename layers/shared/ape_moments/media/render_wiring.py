@@ -1,0 +1,59 @@
+"""The rendering family's composition root: the dispatcher, the renderer, the dead letters.
+
+Only the renderer function (which has the imaging layer) calls ``renderer``; the module
+``rendering`` is imported there, so the dispatcher and the dead-letter function never load Pillow.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools import Metrics
+
+from ape_moments import aws
+from ape_moments.media.album_repository import AlbumsRepository
+from ape_moments.media.collage_repository import CollagesRepository
+from ape_moments.media.render_queue import RenderQueue
+from ape_moments.media.render_service import RenderDeadLetters, RenderDispatcher, RenderOutcomes
+from ape_moments.media.wiring import photos_repository, storage
+from ape_moments.settings import RenderDispatchSettings, RenderSettings
+
+if TYPE_CHECKING:
+    from ape_moments.media.rendering import Renderer
+
+
+@functools.cache
+def dispatch_settings() -> RenderDispatchSettings:
+    return RenderDispatchSettings.from_environment()
+
+
+@functools.cache
+def render_settings() -> RenderSettings:
+    return RenderSettings.from_environment()
+
+
+@functools.cache
+def dispatcher() -> RenderDispatcher:
+    return RenderDispatcher(RenderQueue(dispatch_settings().render_queue_url, aws.client("sqs")))
+
+
+def outcomes(config: RenderSettings) -> RenderOutcomes:
+    dynamodb = aws.client("dynamodb")
+    return RenderOutcomes(
+        AlbumsRepository(config.albums_table_name, dynamodb), CollagesRepository(config.collages_table_name, dynamodb)
+    )
+
+
+@functools.cache
+def dead_letters() -> RenderDeadLetters:
+    return RenderDeadLetters(outcomes(render_settings()))
+
+
+@functools.cache
+def renderer(metrics: Metrics) -> Renderer:
+    """``metrics``: the handler's, flushed by its ``log_metrics`` after each batch."""
+    from ape_moments.media.rendering import Renderer
+
+    config = render_settings()
+    return Renderer(outcomes(config), photos_repository(config), storage(config), metrics)
