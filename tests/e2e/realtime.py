@@ -159,3 +159,20 @@ class RealtimeClient:
 
     def close(self) -> None:
         self.socket.close()
+
+
+def caller_auth(stack: Stack, sign: Callable[[Any], None]) -> RealtimeAuth:
+    """The realtime authorization of any HTTP caller of the e2e suite (its ``sign``): a token caller
+    sets ``Authorization``; a SigV4 caller signs the request it is given, here the realtime ones."""
+    import requests
+
+    host = urlsplit(stack.graphql_url).netloc
+
+    def signed(url: str, body: str) -> dict[str, str]:
+        request = requests.Request("POST", url, data=body, headers={**REALTIME_HEADERS, "host": host}).prepare()
+        sign(request)
+        return {**dict(request.headers.items()), "host": host}
+
+    return RealtimeAuth(
+        lambda: signed(stack.graphql_url + "/connect", "{}"), lambda data: signed(stack.graphql_url, data)
+    )
