@@ -116,6 +116,7 @@ def _json_headers(error_type: str | None = None) -> dict[str, str]:
 
 
 TLS_HANDSHAKE = b"\x16"  # a TLS record of type handshake: a ClientHello
+HANDSHAKE_TIMEOUT_SECONDS = 60  # generous: a busy machine (tests, function workers) can stall a client
 
 
 class _TlsAwareServer(ThreadedWSGIServer):
@@ -127,7 +128,7 @@ class _TlsAwareServer(ThreadedWSGIServer):
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls_handler is not None:
             try:
-                request.settimeout(10)
+                request.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
                 first = request.recv(1, socket.MSG_PEEK)
                 request.settimeout(None)
             except OSError:

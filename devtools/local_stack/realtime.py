@@ -142,6 +142,7 @@ class RealtimeEndpoint:
             compression=None,
             ping_interval=None,  # AppSync keeps connections alive with `ka` messages, not pings
             max_size=256 * 1024,
+            open_timeout=60,
         )
         graphql.on_mutation_result = self.publish
 
@@ -161,7 +162,7 @@ class RealtimeEndpoint:
     def accept_tls(self, client: socket.socket, address: Any) -> None:
         """A connection on the GraphQL port that starts with a TLS handshake (runs until it closes)."""
         try:
-            client.settimeout(10)
+            client.settimeout(60)  # a busy machine can stall the client's handshake
             secure = self._tls.wrap_socket(client, server_side=True)
             secure.settimeout(None)
         except (OSError, ssl.SSLError):

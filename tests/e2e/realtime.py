@@ -27,7 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 from tests.e2e.conftest import Stack
 
 # A busy machine (shared cores, function workers starting) can hold a handshake for seconds.
-OPEN_TIMEOUT_SECONDS = 30
+OPEN_TIMEOUT_SECONDS = 60
 # The headers Amplify signs for the realtime endpoint (AWSWebSocketProvider).
 REALTIME_HEADERS = {
     "accept": "application/json, text/javascript",

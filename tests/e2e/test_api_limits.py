@@ -57,7 +57,9 @@ class SignedInCustomer:
 def _api(**limits: int) -> ApiDefinition:
     template = copy.deepcopy(translated_template())
     api = next(r for r in template["Resources"].values() if r["Type"] == "AWS::AppSync::GraphQLApi")
-    api["Properties"].update(limits)
+    api["Properties"].update({name: value for name, value in limits.items() if value >= 0})
+    for name in [name for name, value in limits.items() if value < 0]:
+        del api["Properties"][name]
     intrinsics = Intrinsics(
         template=template,
         region="us-east-1",
@@ -80,7 +82,9 @@ def _post(client: Client, body: Any, authorization: str = "customer") -> Any:
 
 
 def test_the_limits_are_read_from_the_template_and_default_to_none() -> None:
-    assert (_api().query_depth_limit, _api().resolver_count_limit) == (0, 0)
+    assert (_api().query_depth_limit, _api().resolver_count_limit) == (5, 10)  # template.yaml's
+    unset = _api(QueryDepthLimit=-1, ResolverCountLimit=-1)  # -1: removed from the template
+    assert (unset.query_depth_limit, unset.resolver_count_limit) == (0, 0)
     limited = _api(QueryDepthLimit=3, ResolverCountLimit=2)
     assert (limited.query_depth_limit, limited.resolver_count_limit) == (3, 2)
 

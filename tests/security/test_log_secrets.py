@@ -134,6 +134,8 @@ class PowertoolsCapture:
 
 @pytest.fixture
 def capture(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsCapture]:
+    # The subscription publisher's configuration names the API it publishes to (never called here).
+    monkeypatch.setenv("GRAPHQL_URL", "http://127.0.0.1:9/graphql")
     for folder in sorted(p.name for p in (ROOT / "src").iterdir() if (p / "app.py").exists()):
         load_handler(folder)  # every handler's Logger exists before the streams are swapped
     found = PowertoolsCapture(monkeypatch)
