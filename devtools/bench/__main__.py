@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devtools.bench import cold_start, photos, report, sizes, throughput, warm
+from devtools.bench import cold_start, live, photos, report, sizes, throughput, warm
 from devtools.bench.cases import Case, case_for
 from devtools.bench.harness import Harness
 from devtools.bench.stack import ROOT, functions
@@ -128,7 +128,7 @@ def run(
         results["function_sizes"] = {k: dataclasses.asdict(v) if v else None for k, v in function_sizes.items()}
     if measure_throughput:
         results["throughput"] = throughput.measure()
-
+        results["live"] = live.measure()  # change-to-subscriber latency through the local stack
     results["machine"] = report.machine()
     results["elapsed_s"] = time.perf_counter() - started
     return results

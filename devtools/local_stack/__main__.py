@@ -10,6 +10,7 @@ import time
 STARTED = time.perf_counter()  # before the heavy imports: they are part of the start-up
 
 import argparse  # noqa: E402
+import faulthandler  # noqa: E402
 import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
@@ -59,6 +60,7 @@ def _options() -> Options:
 
 
 def main() -> None:
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>`: every thread's stack
     options = _options()
     stack = LocalStack(options).start()
     elapsed = time.perf_counter() - STARTED

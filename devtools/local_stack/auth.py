@@ -145,6 +145,10 @@ class CredentialStore:
     def function_credentials(self, access_key_id: str) -> Credentials | None:
         return self.FUNCTIONS if access_key_id == FUNCTION_ACCESS_KEY_ID else None
 
+    def caller_credentials(self, access_key_id: str) -> Credentials | None:
+        """Who may sign a GraphQL request: identity-pool identities, and the functions (the backend)."""
+        return self.identity_credentials(access_key_id) or self.function_credentials(access_key_id)
+
 
 # ---- the identity pool API (cognito-identity, JSON 1.1) --------------------------------------------
 
@@ -291,6 +295,21 @@ def iam_identity(identity: IssuedIdentity, role: tuple[str, str], source_ip: str
     }
 
 
+def backend_identity(source_ip: str) -> dict[str, Any]:
+    """AppSync's identity for an IAM role that is not an identity-pool identity (a function's role)."""
+    role_name, role_id = BACKEND_ROLE_NAME
+    return {
+        "accountId": ACCOUNT_ID,
+        "cognitoIdentityAuthProvider": None,
+        "cognitoIdentityAuthType": None,
+        "cognitoIdentityId": None,
+        "cognitoIdentityPoolId": None,
+        "sourceIp": [source_ip],
+        "userArn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_name}/function",
+        "username": f"{role_id}:function",
+    }
+
+
 def cognito_identity(claims: dict[str, Any], source_ip: str) -> dict[str, Any]:
     """AppSync's ``identity`` block for a Cognito user pool caller, alike for id and access tokens."""
     username = claims.get("cognito:username") if claims.get("token_use") == "id" else claims.get("username")
@@ -309,6 +328,10 @@ def cognito_identity(claims: dict[str, Any], source_ip: str) -> dict[str, Any]:
 
 COGNITO = "AMAZON_COGNITO_USER_POOLS"
 IAM = "AWS_IAM"
+# Locally every function signs with the same credentials, so a function's signature stands for the
+# backend as a whole: held to the union of the function roles' appsync:GraphQL statements.
+BACKEND_ROLE = "LocalFunctionRoles"
+BACKEND_ROLE_NAME = ("ape-moments-local-function", "AROALOCALFUNCTIONS0000")
 
 
 @dataclass(frozen=True)
@@ -381,12 +404,14 @@ class Authenticator:
                 raw_query=signed.raw_query,
                 headers=signed.headers,
                 body=signed.body,
-                lookup=self._credentials.identity_credentials,
+                lookup=self._credentials.caller_credentials,
             )
         except SignatureError as error:
             raise AuthenticationError(error.message) from error
         if verified.service != "appsync" or verified.region != self._region:
             raise AuthenticationError("Credential should be scoped to a valid region and the 'appsync' service.")
+        if self._credentials.function_credentials(verified.credentials.access_key_id) is not None:
+            return AuthenticatedCaller(mode=IAM, identity=backend_identity(source_ip), role_id=BACKEND_ROLE)
         identity = self._credentials.identity_for(verified.credentials.access_key_id)
         if identity is None:  # only issued identity keys verify, so this is a coding error
             raise AuthenticationError("Valid authorization header not provided.")

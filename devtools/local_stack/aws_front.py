@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import urllib3
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
 
 from devtools.local_stack.auth import IdentityIssuer, IdentityPoolError
@@ -114,12 +115,38 @@ def _json_headers(error_type: str | None = None) -> dict[str, str]:
     return headers
 
 
-class BackgroundServer:
-    """A threaded werkzeug server on 127.0.0.1 in a daemon thread."""
+TLS_HANDSHAKE = b"\x16"  # a TLS record of type handshake: a ClientHello
+HANDSHAKE_TIMEOUT_SECONDS = 60  # generous: a busy machine (tests, function workers) can stall a client
 
-    def __init__(self, app: Any, port: int) -> None:
+
+class _TlsAwareServer(ThreadedWSGIServer):
+    """Plain HTTP, except connections that open with a TLS handshake: those go to ``tls_handler``
+    (the realtime endpoint, which clients always reach with wss:// on the GraphQL port)."""
+
+    tls_handler: Callable[[socket.socket, Any], None] | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls_handler is not None:
+            try:
+                request.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
+                first = request.recv(1, socket.MSG_PEEK)
+                request.settimeout(None)
+            except OSError:
+                return
+            if first == TLS_HANDSHAKE:
+                self.tls_handler(request, client_address)
+                return
+        super().finish_request(request, client_address)
+
+
+class BackgroundServer:
+    """A threaded werkzeug server on 127.0.0.1 in a daemon thread (optionally also taking TLS
+    connections, handed to ``tls_handler``)."""
+
+    def __init__(self, app: Any, port: int, tls_handler: Callable[[socket.socket, Any], None] | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
+        self._server = _TlsAwareServer("127.0.0.1", port, app)
+        self._server.tls_handler = tls_handler
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name=f"http-{self.port}")
 
     @property
@@ -129,6 +156,10 @@ class BackgroundServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def accept_tls(self, handler: Callable[[socket.socket, Any], None]) -> None:
+        """From now on, connections that open with a TLS handshake go to ``handler``."""
+        self._server.tls_handler = handler
 
     def start(self) -> BackgroundServer:
         self._thread.start()

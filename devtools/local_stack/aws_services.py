@@ -478,7 +478,7 @@ def synthetic_resource(
 ) -> Callable[[str, dict[str, Any]], PhysicalResource]:
     """Names and ARNs for what is not created locally (functions run as workers, roles are not enforced)."""
 
-    def make(logical_id: str, resource: dict[str, Any]) -> PhysicalResource:
+    def make(logical_id: str, resource: dict[str, Any]) -> PhysicalResource:  # noqa: PLR0911 - one return per kind
         name = f"{stack_name}-{logical_id}"
         kind = resource["Type"]
         prefix = f"arn:aws:{{service}}:{region}:{ACCOUNT_ID}"
@@ -499,6 +499,9 @@ def synthetic_resource(
             return PhysicalResource(ref=arn, attributes={"Name": data_source_name, "DataSourceArn": arn})
         if kind == "AWS::Lambda::LayerVersion":
             return PhysicalResource(ref=prefix.format(service="lambda") + f":layer:{name}:1")
+        if kind == "AWS::DynamoDB::Table":  # when tables are not provisioned (the API read alone)
+            arn = prefix.format(service="dynamodb") + f":table/{name}"
+            return PhysicalResource(ref=name, attributes={"Arn": arn, "StreamArn": f"{arn}/stream/local"})
         service = kind.split("::")[1].lower()
         return PhysicalResource(ref=name, attributes={"Arn": prefix.format(service=service) + f":{name}"})
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,12 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationType,
     SelectionSetNode,
     build_schema,
     default_field_resolver,
     execute_sync,
+    get_operation_ast,
     parse,
     validate,
 )
@@ -39,6 +41,8 @@ from werkzeug.wrappers import Request, Response
 
 from devtools.local_stack import scalars
 from devtools.local_stack.auth import (
+    BACKEND_ROLE,
+    BACKEND_ROLE_NAME,
     COGNITO,
     IAM,
     AuthenticatedCaller,
@@ -170,6 +174,8 @@ class ApiDefinition:
                     (policy.allow if statement["Effect"] == "Allow" else policy.deny).extend(targets)
             role_policies[role_id] = policy
             role_names[role_id] = (intrinsics.ref(role_id), intrinsics.get_att(role_id, "RoleId"))
+        role_policies[BACKEND_ROLE] = _functions_policy(of_type("AWS::Lambda::Function"), role_policies)
+        role_names[BACKEND_ROLE] = BACKEND_ROLE_NAME
 
         default_mode = api_properties["AuthenticationType"]
         extra = [
@@ -186,6 +192,17 @@ class ApiDefinition:
             query_depth_limit=int(api_properties.get("QueryDepthLimit", 0)),
             resolver_count_limit=int(api_properties.get("ResolverCountLimit", 0)),
         )
+
+
+def _functions_policy(functions: dict[str, dict[str, Any]], role_policies: dict[str, Policy]) -> Policy:
+    """The functions share one local key: their signatures get the union of their roles' grants."""
+    backend = Policy()
+    for function in functions.values():
+        role = function["Properties"].get("Role")
+        if isinstance(role, dict) and "Fn::GetAtt" in role and role["Fn::GetAtt"][0] in role_policies:
+            backend.allow.extend(role_policies[role["Fn::GetAtt"][0]].allow)
+            backend.deny.extend(role_policies[role["Fn::GetAtt"][0]].deny)
+    return backend
 
 
 def build_appsync_schema(schema_text: str) -> GraphQLSchema:
@@ -261,6 +278,9 @@ class GraphQLServer:
         self._sign_in = sign_in
         self.authenticator = Authenticator(api.modes, verifier, credentials, resources, api.role_names, region)
         self._check_resolvers()
+        # Called with (mutation field name, its result) after each mutation field that returned an
+        # object: the realtime endpoint's fan-out to subscribers (@aws_subscribe).
+        self.on_mutation_result: Callable[[str, dict[str, Any]], None] | None = None
 
     def _check_resolvers(self) -> None:
         for type_name, field_name in self.api.resolvers:
@@ -366,10 +386,22 @@ class GraphQLServer:
         )
         if result.errors and result.data is None and all(error.path is None for error in result.errors):
             return self._request_errors(result.errors)  # variables that do not coerce, no operation, ...
+        if result.data:
+            self._announce_mutation_results(document, payload.get("operationName"), result.data)
         body_out: dict[str, Any] = {"data": result.data}
         if result.errors:
             body_out["errors"] = [self._field_error(error) for error in result.errors]
         return _json_response(body_out)
+
+    def _announce_mutation_results(self, document: DocumentNode, operation_name: Any, data: dict[str, Any]) -> None:
+        operation = get_operation_ast(document, operation_name if isinstance(operation_name, str) else None)
+        if self.on_mutation_result is None or operation is None or operation.operation != OperationType.MUTATION:
+            return
+        for selection in operation.selection_set.selections:
+            if isinstance(selection, FieldNode):
+                value = data.get((selection.alias or selection.name).value)
+                if isinstance(value, dict):
+                    self.on_mutation_result(selection.name.value, value)
 
     @staticmethod
     def _request_errors(errors: Iterable[GraphQLError]) -> Response:
@@ -410,6 +442,14 @@ class GraphQLServer:
             allowed = policy is not None and policy.permits(resource)
         if not allowed:
             raise ResolverError("Unauthorized", f"Not Authorized to access {field_name} on type {parent.name}")
+
+    def authorize_root_field(self, caller: AuthenticatedCaller, parent: GraphQLObjectType, field_name: str) -> None:
+        """A root field (a subscription's, for the realtime endpoint): directives and the IAM role."""
+        self._authorize(caller, parent, field_name, is_root=True)
+
+    @property
+    def runtime(self) -> LambdaRuntime:
+        return self._runtime
 
     def _resolve_field(self, source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
         context: RequestContext = info.context

@@ -23,8 +23,10 @@ from devtools.local_stack.cognito_front import UserPoolFront
 from devtools.local_stack.graphql_server import ApiDefinition, GraphQLServer
 from devtools.local_stack.lambda_runtime import LambdaRuntime, function_specs
 from devtools.local_stack.pollers import SqsPoller, sqs_mappings
+from devtools.local_stack.realtime import RealtimeEndpoint
 from devtools.local_stack.s3_front import S3Front
 from devtools.local_stack.streams import StreamPoller, stream_mappings
+from devtools.local_stack.tls import create_local_tls
 from devtools.template import ROOT
 
 STATE_FILE = ROOT / ".local" / "stack.json"
@@ -113,6 +115,11 @@ class LocalStack:
             options.region,
             sign_in=self.sign_in,
         )
+        # AWS's clients reach subscriptions at wss://<GraphQL URL>/realtime: TLS on the GraphQL port.
+        tls_folder = options.state_file.parent / "tls" if options.state_file is not None else None
+        self.tls = create_local_tls(tls_folder)
+        self.realtime = RealtimeEndpoint(self.graphql, self.tls.context)
+        self._graphql_server.accept_tls(self.realtime.accept_tls)
         self.pollers: list[SqsPoller | StreamPoller] = [
             SqsPoller(
                 mapping, self.aws.client("sqs"), self.aws.runtime, options.region, options.sqs_retry_delay_seconds
@@ -145,6 +152,7 @@ class LocalStack:
             poller.request_stop()  # all at once: each may be in a one-second long poll
         for poller in self.pollers:
             poller.stop()
+        self.realtime.close()
         self._graphql_server.stop()
         self.aws.stop()
         if self.options.state_file is not None and self.options.state_file.exists():
@@ -153,6 +161,11 @@ class LocalStack:
                 self.options.state_file.unlink()
 
     # ---- what clients need ---------------------------------------------------------------------
+
+    @property
+    def realtime_url(self) -> str:
+        """What AWS's clients derive from the GraphQL URL: /realtime appended, always wss://."""
+        return self.graphql_url.replace("http://", "wss://", 1) + "/realtime"
 
     @property
     def user_pool_id(self) -> str:
@@ -170,6 +183,8 @@ class LocalStack:
         return {
             "graphqlUrl": self.graphql_url,
             "graphiqlUrl": self._graphql_server.url + "/",
+            "realtimeUrl": self.realtime_url,
+            "caCertificate": str(self.tls.ca_file),
             "awsEndpoint": self.aws.endpoint,
             "region": self.options.region,
             "userPoolId": self.user_pool_id,
@@ -193,6 +208,8 @@ class LocalStack:
             "identityPoolEndpoint": self.aws.endpoint,
             "s3Endpoint": self.aws.endpoint,
             "graphqlUrl": self.graphql_url,
+            "realtimeUrl": self.realtime_url,
+            "caCertificate": str(self.tls.ca_file),  # trust it for wss:// (NODE_EXTRA_CA_CERTS for Node)
         }
         return amplify_outputs.amplify_outputs(
             description["outputs"], self.options.region, template=self.aws.template, custom={"local": local}

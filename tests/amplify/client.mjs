@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { Amplify } from 'aws-amplify';
 import { signUp, confirmSignUp, signIn, signOut, fetchAuthSession } from 'aws-amplify/auth';
-import { generateClient } from 'aws-amplify/data';
+import { generateClient, CONNECTION_STATE_CHANGE, ConnectionState } from 'aws-amplify/data';
+import { Hub } from 'aws-amplify/utils';
 
 const [outputsPath, email, adminEmail, adminPassword] = process.argv.slice(2);
 const PASSWORD = 'Amplify-Passw0rd-long';
@@ -85,6 +86,39 @@ async function orderIdsListed(args, options = {}) {
   if (errors?.length) throw Object.assign(new Error('listOrders failed'), { errors });
   check(data.listOrders.items.length === listed.items.length, 'both listings hold the same orders');
   return data.listOrders.items.map((item) => item.orderId);
+}
+
+// Resolves once Amplify's realtime connection reports Connected (its subscription was acknowledged),
+// or after `ms` at the latest: changes made before that would not reach the subscriber.
+function connected(ms = 8000) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { stop(); resolve(); }, ms);
+    const stop = Hub.listen('api', ({ payload }) => {
+      if (payload.event === CONNECTION_STATE_CHANGE && payload.data.connectionState === ConnectionState.Connected) {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+// Collects `count` values from a subscription, or fails after `ms`.
+function collect(observable, count, ms = 20000, keep = () => true) {
+  const values = [];
+  let subscription;
+  const done = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${JSON.stringify(values)} arrived`)), ms);
+    subscription = observable.subscribe({
+      next: (value) => {
+        if (!keep(value)) return;
+        values.push(value);
+        if (values.length === count) { clearTimeout(timer); resolve(values); }
+      },
+      error: (error) => { clearTimeout(timer); reject(Object.assign(new Error('subscription failed'), { errors: error?.errors ?? [error] })); },
+    });
+  });
+  return { done, close: () => subscription.unsubscribe() };
 }
 
 function claimsOf(token) {
@@ -173,6 +207,55 @@ await step('orders in the default user-pool mode (access token)', async () => {
   });
   check(cancelled.status === 'FAILED' && cancelled.errorMessage === 'changed my mind', 'updateOrderStatus');
   cancelledOrderId = second.orderId;
+});
+
+await step('subscriptions: the owner follows an order (client.subscriptions, realtime over wss://)', async () => {
+  exercised.add('onOrderUpdated');
+  const ready = connected();
+  let orderId;  // earlier orders of this customer may still change (the worker): only this one counts
+  const followed = collect(client.subscriptions.onOrderUpdated({ customerId: customerSub }), 3, 20000,
+    (update) => update.orderId === orderId);
+  await ready;
+  const order = await call('mutations', 'createOrder', { items: orderItems, currency: 'EUR' });
+  orderId = order.orderId;
+  await call('mutations', 'processOrder', { orderId: order.orderId });
+  try {
+    const updates = await followed.done;
+    check(updates.every((update) => update.orderId === order.orderId && update.customerId === customerSub), JSON.stringify(updates));
+    const statuses = updates.map((update) => update.status).join(' ');
+    check(statuses === 'PENDING PROCESSING COMPLETED', `statuses ${statuses}`);
+    check(updates[0].items[0].sku === 'PRINT_4X6', 'the payload carries the order items');
+  } finally {
+    followed.close();
+  }
+});
+
+await step('subscriptions: refused as SPEC 10 says (no argument, another customer)', async () => {
+  for (const args of [{}, { customerId: 'someone-else' }]) {
+    const refusedSubscription = collect(client.subscriptions.onOrderUpdated(args), 1, 10000);
+    let failed = false;
+    try {
+      await refusedSubscription.done;
+    } catch (error) {
+      failed = error.message === 'subscription failed';
+    } finally {
+      refusedSubscription.close();
+    }
+    check(failed, `onOrderUpdated(${JSON.stringify(args)}) was not refused`);
+  }
+  for (const name of ['onAlbumUpdated', 'onCollageUpdated']) {
+    exercised.add(name);
+    const refusedSubscription = collect(client.subscriptions[name]({}), 1, 10000);
+    const failed = await refusedSubscription.done.then(() => false, () => true);
+    refusedSubscription.close();
+    check(failed, `${name}({}) was not refused`);
+  }
+});
+
+await step('the publish mutations are refused to a signed-in customer (backend only)', async () => {
+  await refused('mutations', 'publishOrderUpdated', { order: JSON.stringify({ customerId: customerSub }) }, 'Unauthorized');
+  await refused('mutations', 'publishAlbumUpdated', { album: '{}' }, 'Unauthorized');
+  await refused('mutations', 'publishCollageUpdated', { collage: '{}' }, 'Unauthorized');
 });
 
 await step('albums, with a presigned upload', async () => {
@@ -268,6 +351,7 @@ await step('an admin acts on a customer data', async () => {
 const declared = [
   ...Object.keys(outputs.data.model_introspection.queries),
   ...Object.keys(outputs.data.model_introspection.mutations),
+  ...Object.keys(outputs.data.model_introspection.subscriptions ?? {}),
 ];
 const notExercised = declared.filter((name) => !exercised.has(name));
 for (const name of notExercised) console.log(`skip - ${name}: not exercised by this suite yet`);

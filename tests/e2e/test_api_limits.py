@@ -54,14 +54,12 @@ class SignedInCustomer:
         return AuthenticatedCaller(mode=COGNITO, identity={"sub": "sub-1", "groups": None})
 
 
-def _api(*, as_in_template: bool = False, **limits: int) -> ApiDefinition:
-    """The API as the local stack reads it: the template's limits, or none but ``limits``."""
+def _api(**limits: int) -> ApiDefinition:
     template = copy.deepcopy(translated_template())
     api = next(r for r in template["Resources"].values() if r["Type"] == "AWS::AppSync::GraphQLApi")
-    if not as_in_template:
-        for name in ("QueryDepthLimit", "ResolverCountLimit"):
-            api["Properties"].pop(name, None)
-    api["Properties"].update(limits)
+    api["Properties"].update({name: value for name, value in limits.items() if value >= 0})
+    for name in [name for name, value in limits.items() if value < 0]:
+        del api["Properties"][name]
     intrinsics = Intrinsics(
         template=template,
         region="us-east-1",
@@ -84,11 +82,11 @@ def _post(client: Client, body: Any, authorization: str = "customer") -> Any:
 
 
 def test_the_limits_are_read_from_the_template_and_default_to_none() -> None:
-    assert (_api().query_depth_limit, _api().resolver_count_limit) == (0, 0)
+    assert (_api().query_depth_limit, _api().resolver_count_limit) == (5, 10)  # template.yaml's
+    unset = _api(QueryDepthLimit=-1, ResolverCountLimit=-1)  # -1: removed from the template
+    assert (unset.query_depth_limit, unset.resolver_count_limit) == (0, 0)
     limited = _api(QueryDepthLimit=3, ResolverCountLimit=2)
     assert (limited.query_depth_limit, limited.resolver_count_limit) == (3, 2)
-    deployed = _api(as_in_template=True)  # what template.yaml sets (docs/OPERATIONS.md, "API limits")
-    assert (deployed.query_depth_limit, deployed.resolver_count_limit) == (5, 10)
 
 
 def test_without_limits_deep_queries_and_many_resolvers_run() -> None:

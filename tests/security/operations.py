@@ -70,8 +70,23 @@ def schema_operations() -> tuple[Operation, ...]:
     return tuple(operations)
 
 
-OPERATIONS = schema_operations()
-OPERATION_NAMES = tuple(operation.field for operation in OPERATIONS)
+@functools.cache
+def backend_only() -> frozenset[str]:
+    """Fields only the backend may call (their one directive is ``@aws_iam``: the publish mutations)."""
+    document = parse(template.SCHEMA.read_text())
+    return frozenset(
+        field.name.value
+        for definition in document.definitions
+        if isinstance(definition, ObjectTypeDefinitionNode) and definition.name.value == "Mutation"
+        for field in definition.fields or ()
+        if [directive.name.value for directive in field.directives or ()] == ["aws_iam"]
+    )
+
+
+OPERATIONS = schema_operations()  # every field: the matrix and hostile input (refusals included)
+# What clients can call: the in-process fault and log sweeps. The backend-only publish mutations
+# make no AWS call and no client reaches them (the matrix proves the refusals over HTTP).
+OPERATION_NAMES = tuple(operation.field for operation in OPERATIONS if operation.field not in backend_only())
 
 
 def by_name(field: str) -> Operation:

@@ -17,6 +17,8 @@ and asserts SPEC section 1's answer:
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Caller, Stack, eventually, guest, user
+from tests.e2e.realtime import RealtimeClient, caller_auth, token_auth
 from tests.security.figures import FIGURES
 from tests.security.http_api import Answer, call
 from tests.security.operations import OPERATIONS, Operation, by_name
@@ -56,6 +59,10 @@ KIND = {
     "listAlbumPhotos": "photos",  # an album's or collage's photos: someone else's is NotFound (SPEC 7)
     "listCollagePhotos": "photos",
     "deletePhoto": "change",
+    # Live updates: the publish mutations are the backend's alone (SPEC 10): refused to every caller.
+    "publishOrderUpdated": "publish",
+    "publishAlbumUpdated": "publish",
+    "publishCollageUpdated": "publish",
 }
 
 # The object each operation acts on, created by its owner before the row runs.
@@ -82,6 +89,9 @@ TARGET_OF = {
     "listAlbumPhotos": "AlbumPhoto",
     "listCollagePhotos": "CollagePhoto",
     "deletePhoto": "AlbumPhoto",
+    "publishOrderUpdated": "Order",
+    "publishAlbumUpdated": "Album",
+    "publishCollageUpdated": "Collage",
 }
 # Photo targets: uploaded through a presigned URL and taken in by the upload pipeline; the
 # target id is the photo's key (albums/{albumId}/{name}).
@@ -127,6 +137,10 @@ ARGUMENTS: dict[str, Arguments] = {
     "listAlbumPhotos": lambda key, owner: {"albumId": key.split("/")[1]},
     "listCollagePhotos": lambda key, owner: {"collageId": key.split("/")[1]},
     "deletePhoto": lambda key, owner: {"key": key},
+    # A forged change of the owner's object: it would reach the owner's subscribers if accepted.
+    "publishOrderUpdated": lambda oid, owner: {"order": json.dumps({"orderId": oid, "customerId": owner})},
+    "publishAlbumUpdated": lambda aid, owner: {"album": json.dumps({"albumId": aid, "customerId": owner})},
+    "publishCollageUpdated": lambda cid, owner: {"collage": json.dumps({"collageId": cid, "customerId": owner})},
 }
 
 
@@ -135,6 +149,8 @@ def expected(kind: str, caller_kind: str) -> str:
     if caller_kind == "none":
         return "401"
     outsider = caller_kind in ("other_customer", "other_guest")
+    if kind == "publish":
+        return "Unauthorized"  # @aws_iam only, and no identity-pool role lists the field
     return {
         "get": "null" if outsider else "result",
         "list": "Forbidden" if outsider else "result",
@@ -224,7 +240,7 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         assert "data" not in answer.body or not answer.body["data"]
         return
     assert answer.status == 200, answer.text
-    if want in ("NotFound", "Forbidden"):
+    if want in ("NotFound", "Forbidden", "Unauthorized"):
         assert answer.error_types == [want], answer.text
         assert answer.data(field) is None
         return
@@ -295,3 +311,99 @@ def test_role_row(caller_kind: str, source: str, target: str, want: str, stack: 
     else:
         assert answer.error_types == [want], answer.text
     FIGURES.add("matrix.role_rows_held")
+
+
+# ---- subscriptions (SPEC 10): every caller kind x own / foreign / missing / no argument ------------
+#
+# | caller | customerId (the owner's) | object id (the owner's) | missing object | no argument |
+# | --- | --- | --- | --- | --- |
+# | owner, guest | start_ack | start_ack | NotFound | ValidationError |
+# | other customer, other guest | Forbidden | NotFound | NotFound | ValidationError |
+# | admin | start_ack | start_ack | start_ack | start_ack |
+# | no credentials | connection_error (UnauthorizedException) | | | |
+
+SUBSCRIPTIONS = {"onOrderUpdated": "Order", "onAlbumUpdated": "Album", "onCollageUpdated": "Collage"}
+ID_ARGUMENT = {"Order": "orderId", "Album": "albumId", "Collage": "collageId"}
+ARGUMENT_KINDS = ("customerId", "objectId", "missing", "none")
+SUBSCRIPTION_ROWS = [
+    (field, caller_kind, argument_kind)
+    for field in SUBSCRIPTIONS
+    for caller_kind in CALLER_KINDS
+    for argument_kind in ARGUMENT_KINDS
+]
+
+
+def expected_subscription(caller_kind: str, argument_kind: str) -> str:
+    if caller_kind == "none":
+        return "connection_error"
+    if caller_kind == "admin":
+        return "start_ack"
+    if argument_kind == "none":
+        return "ValidationError"
+    if argument_kind == "missing":
+        return "NotFound"
+    if caller_kind in ("other_customer", "other_guest"):
+        return "Forbidden" if argument_kind == "customerId" else "NotFound"
+    return "start_ack"
+
+
+@pytest.fixture(scope="module")
+def connections(stack: Stack, callers: Callers) -> Any:
+    opened: dict[str, RealtimeClient] = {}
+
+    def connection(caller_kind: str) -> RealtimeClient:
+        if caller_kind not in opened:
+            actor = getattr(callers, caller_kind)
+            opened[caller_kind] = RealtimeClient(stack, caller_auth(stack, actor.sign))
+            assert opened[caller_kind].init()["type"] == "connection_ack"
+        return opened[caller_kind]
+
+    yield connection
+    for client in opened.values():
+        client.close()
+
+
+def _subscription_document(field: str) -> str:
+    id_argument = ID_ARGUMENT[SUBSCRIPTIONS[field]]
+    return (
+        f"subscription($customerId: ID, ${id_argument}: ID) {{ {field}(customerId: $customerId, "
+        f"{id_argument}: ${id_argument}) {{ customerId }} }}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "caller_kind", "argument_kind"), SUBSCRIPTION_ROWS, ids=["-".join(row) for row in SUBSCRIPTION_ROWS]
+)
+def test_subscription_row(
+    field: str, caller_kind: str, argument_kind: str, stack: Stack, callers: Callers, connections: Any
+) -> None:
+    FIGURES.add("matrix.subscription_rows")
+    want = expected_subscription(caller_kind, argument_kind)
+    if caller_kind == "none":
+        client = RealtimeClient(stack, token_auth(stack, ""))
+        answer = client.init()
+        client.close()
+        assert answer["type"] == want, answer
+        assert answer["payload"]["errors"][0]["errorType"] == "UnauthorizedException"
+        FIGURES.add("matrix.subscription_rows_held")
+        return
+    _, owner = _acting(callers, caller_kind)
+    kind = SUBSCRIPTIONS[field]
+    create, variables, id_field = TARGET[kind]
+    target = str(call(stack, owner, by_name(create), variables).data(create)[id_field])
+    arguments = {
+        "customerId": {"customerId": owner.owner_id},
+        "objectId": {ID_ARGUMENT[kind]: target},
+        "missing": {ID_ARGUMENT[kind]: f"missing-{uuid.uuid4()}"},
+        "none": {},
+    }[argument_kind]
+    client = connections(caller_kind)
+    subscription_id = str(uuid.uuid4())
+    answer = client.start(subscription_id, _subscription_document(field), arguments)
+    if want == "start_ack":
+        assert answer == {"type": "start_ack", "id": subscription_id}, answer
+        assert client.stop(subscription_id) == {"type": "complete", "id": subscription_id}
+    else:
+        assert answer["type"] == "error", answer
+        assert [error.get("errorType") for error in answer["payload"]["errors"]] == [want], answer
+    FIGURES.add("matrix.subscription_rows_held")

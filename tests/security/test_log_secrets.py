@@ -136,6 +136,8 @@ class PowertoolsCapture:
 def capture(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsCapture]:
     # The render dispatcher's cold start needs its queue; a name is enough to load it.
     monkeypatch.setenv("RENDER_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/renders")
+    # The subscription publisher's configuration names the API it publishes to (never called here).
+    monkeypatch.setenv("GRAPHQL_URL", "http://127.0.0.1:9/graphql")
     for folder in sorted(p.name for p in (ROOT / "src").iterdir() if (p / "app.py").exists()):
         load_handler(folder)  # every handler's Logger exists before the streams are swapped
     found = PowertoolsCapture(monkeypatch)

@@ -19,6 +19,7 @@ PHOTO_FILES = tuple(sorted(f"{BUCKET_ARN}/{prefix}" for prefix in PHOTO_PREFIXES
 PHOTO_PREFIXES_CONDITION = (
     '{"StringLike": {"s3:prefix": ["albums/*", "collages/*", "thumbnails/albums/*", "thumbnails/collages/*"]}}'
 )
+API = "arn:${AWS::Partition}:appsync:${AWS::Region}:${AWS::AccountId}:apis/${GraphQLApi.ApiId}"
 # What an SQS event source mapping needs from its function's role, on that function's own queue.
 SQS_CONSUMER_ACTIONS = (
     "sqs:ChangeMessageVisibility",
@@ -164,7 +165,38 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("dynamodb:UpdateItem",), ("AlbumsTable.Arn", "CollagesTable.Arn"), None),
         (SQS_CONSUMER_ACTIONS, ("RenderDeadLetterQueue.Arn",), None),
     },
+    # Live updates: one read of the object a subscriber names; the publisher's streams, its failure
+    # queue and the backend-only publish fields of the API.
+    "LiveResolversFunction": {
+        (("dynamodb:GetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "OrdersTable.Arn"), None),
+    },
+    "LivePublisherFunction": {
+        (
+            ("appsync:GraphQL",),
+            tuple(
+                sorted(
+                    f"{API}/types/Mutation/fields/{name}"
+                    for name in ("publishAlbumUpdated", "publishCollageUpdated", "publishOrderUpdated")
+                )
+            ),
+            None,
+        ),
+        (
+            ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+            ("AlbumsTable.StreamArn", "CollagesTable.StreamArn", "OrdersTable.StreamArn"),
+            None,
+        ),
+        (
+            ("dynamodb:ListStreams",),
+            ("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*/stream/*",),
+            None,
+        ),
+        (("sqs:SendMessage",), ("LivePublisherFailureQueue.Arn",), None),
+    },
 }
+# The backend-only publish mutations (SPEC section 10): no identity-pool role may call them.
+PUBLISH_FIELDS = {("Mutation", "publishOrderUpdated"), ("Mutation", "publishAlbumUpdated"),
+                  ("Mutation", "publishCollageUpdated")}  # fmt: skip
 
 
 def _resource_name(resource: Any) -> str:
@@ -203,7 +235,7 @@ def schema_fields() -> set[tuple[str, str]]:
     return {
         (node.name.value, field.name.value)
         for node in document.definitions
-        if isinstance(node, ObjectTypeDefinitionNode) and node.name.value in {"Query", "Mutation"}
+        if isinstance(node, ObjectTypeDefinitionNode) and node.name.value in {"Query", "Mutation", "Subscription"}
         for field in node.fields or ()
     }
 
@@ -308,7 +340,7 @@ def test_identity_pool_roles_may_call_every_field_and_nothing_else(role: str) ->
     statements = RESOURCES[role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     assert [s["Action"] for s in statements] == ["appsync:GraphQL"]
     fields = {tuple(r["Fn::Sub"].split("/types/")[1].split("/fields/")) for r in statements[0]["Resource"]}
-    assert fields == schema_fields()
+    assert fields == schema_fields() - PUBLISH_FIELDS
     trust = RESOURCES[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert trust["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"] == {"Ref": "IdentityPool"}
 
@@ -406,6 +438,7 @@ def test_order_queue_dead_letters_after_three_attempts() -> None:
         (m["Properties"]["FunctionName"]["Fn::GetAtt"][0], m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
         for m in template.resources("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+        and m["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "Arn"
     }
     assert mappings >= {("OrderWorkerFunction", "OrderQueue"), ("OrderDeadLetterFunction", "OrderDeadLetterQueue")}
     for function in ("OrderWorkerFunction", "OrderDeadLetterFunction"):
@@ -467,6 +500,43 @@ def test_rendered_outputs_live_outside_the_upload_notifications() -> None:
         for resource in resources:
             if "s3:::" in resource and "renders/" in resource:
                 assert not any(resource.split("/", 1)[1].startswith(p) for p in prefixes)
+
+
+def test_publish_fields_are_backend_only_and_only_the_publisher_may_call_them() -> None:
+    document = parse(template.SCHEMA.read_text())
+    mutation = next(
+        n for n in document.definitions if isinstance(n, ObjectTypeDefinitionNode) and n.name.value == "Mutation"
+    )
+    for field in mutation.fields or ():
+        if ("Mutation", field.name.value) in PUBLISH_FIELDS:
+            assert [d.name.value for d in field.directives or ()] == ["aws_iam"], field.name.value
+    callers = {
+        name
+        for name, resource in RESOURCES.items()
+        if resource["Type"] in {"AWS::Serverless::Function", "AWS::IAM::Role"}
+        and "appsync:GraphQL" in json.dumps(resource["Properties"].get("Policies", []))
+        and "publish" in json.dumps(resource["Properties"].get("Policies", []))
+    }
+    assert callers == {"LivePublisherFunction"}
+
+
+def test_every_table_stream_feeds_the_publisher_with_bisect_bounded_retries_and_a_destination() -> None:
+    mappings = {
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"]
+        for m in template.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
+        and m["Properties"]["FunctionName"]["Fn::GetAtt"][0] == "LivePublisherFunction"
+    }
+    assert set(mappings) == {"OrdersTable", "AlbumsTable", "CollagesTable"}
+    for properties in mappings.values():
+        assert properties["FunctionName"] == {"Fn::GetAtt": ["LivePublisherFunction", "Alias.AliasArn"]}
+        assert properties["BisectBatchOnFunctionError"] is True
+        assert 0 < properties["MaximumRetryAttempts"] <= 10
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert properties["DestinationConfig"] == {
+            "OnFailure": {"Destination": {"Fn::GetAtt": ["LivePublisherFailureQueue", "Arn"]}}
+        }
+        assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"]) == {"eventName": ["INSERT", "MODIFY"]}
 
 
 def test_cognito() -> None:

@@ -85,6 +85,20 @@ class UploadEventsSettings(AlbumSettings, CollageSettings):
     """S3 upload events: album photos and collage images."""
 
 
+class LiveTablesSettings(FunctionSettings):
+    """The subscription resolvers: the three tables whose objects may be followed."""
+
+    orders_table_name: Required = Field(alias="ORDERS_TABLE_NAME")
+    albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
+    collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
+
+
+class PublisherSettings(LiveTablesSettings):
+    """The subscription publisher: the tables its streams come from, and the API it publishes to."""
+
+    graphql_url: Required = Field(alias="GRAPHQL_URL")
+
+
 class PhotoSettings(AlbumSettings, CollageSettings):
     """listAlbumPhotos, listCollagePhotos, deletePhoto: URLs presigned at read time."""
 
@@ -106,5 +120,6 @@ class Settings(
     PhotoSettings,
     RenderDispatchSettings,
     RenderSettings,
+    PublisherSettings,
 ):
     """Every variable some function reads (the template tests check no function sets another)."""

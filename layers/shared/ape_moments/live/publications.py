@@ -1,0 +1,105 @@
+"""What a table change publishes: the object as its get query returns it, presigned URL fields null.
+
+A stream record becomes at most one ``Publication``. Pure: the records come in, the mutation to
+send goes out; ``appsync.py`` sends it. A record that does not change what a client sees (an
+internal attribute, a write that set the same values, a removal) publishes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ape_moments.media.albums import Album
+from ape_moments.media.collages import Collage
+from ape_moments.models import StoredModel
+from ape_moments.orders.models import Order
+
+# Presigned at read time, per caller (never stored): a broadcast carries none (SPEC section 10).
+URL_FIELDS = frozenset({"pdfUrl", "outputImageUrl", "downloadUrl", "url", "thumbnailUrl"})
+
+
+@dataclass(frozen=True)
+class LiveKind:
+    type_name: str  # the GraphQL type
+    key: str  # the table's key attribute, the object's id field and the subscription's id argument
+    model: type[StoredModel]
+    mutation: str  # the backend-only publish mutation of @aws_subscribe
+    argument: str  # its AWSJSON argument
+    url_fields: frozenset[str]  # the type's own URL fields, published as null
+
+
+ORDER = LiveKind("Order", "orderId", Order, "publishOrderUpdated", "order", frozenset())
+ALBUM = LiveKind("Album", "albumId", Album, "publishAlbumUpdated", "album", frozenset({"pdfUrl"}))
+COLLAGE = LiveKind("Collage", "collageId", Collage, "publishCollageUpdated", "collage", frozenset({"outputImageUrl"}))
+KINDS = (ORDER, ALBUM, COLLAGE)
+
+
+@dataclass(frozen=True)
+class Publication:
+    kind: LiveKind
+    payload: dict[str, Any]  # the GraphQL object
+
+    @property
+    def document(self) -> str:
+        """The publish mutation; its selection carries every field, so AppSync can match the
+        subscribers' arguments (customerId, the id) and hand each subscriber what it asked for."""
+        return (
+            f"mutation Publish($payload: AWSJSON!) {{ {self.kind.mutation}({self.kind.argument}: $payload) "
+            f"{selection_set(self.payload)} }}"
+        )
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        return {"payload": json.dumps(self.payload, separators=(",", ":"))}
+
+
+def selection_set(value: Mapping[str, Any]) -> str:
+    fields = []
+    for name, item in value.items():
+        if isinstance(item, Mapping):
+            fields.append(f"{name} {selection_set(item)}")
+        elif isinstance(item, list) and item and all(isinstance(element, Mapping) for element in item):
+            merged: dict[str, Any] = {}
+            for element in item:
+                merged |= element
+            fields.append(f"{name} {selection_set(merged)}")
+        elif not isinstance(item, list) or item:
+            fields.append(name)
+    return "{ " + " ".join(fields) + " }"
+
+
+def client_view(kind: LiveKind, item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The object a get query would return for this stored item, with URL fields null.
+
+    An item without the kind's key is not one of its objects (None); one that has the key but
+    does not validate raises, so its record is retried and then set aside, never half-published.
+    """
+    if not item or kind.key not in item:
+        return None
+    graphql: dict[str, Any] = kind.model.model_validate(item).to_graphql()  # type: ignore[attr-defined]
+    shown: dict[str, Any] = _without_urls(graphql)
+    return shown | dict.fromkeys(kind.url_fields)
+
+
+def _without_urls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: None if name in URL_FIELDS else _without_urls(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_without_urls(item) for item in value]
+    return value
+
+
+def publication(
+    kind: LiveKind, event_name: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> Publication | None:
+    """INSERT and MODIFY publish the new object when what a client sees changed; REMOVE nothing
+    (the get query answers null for it: there is no object to match arguments against)."""
+    if event_name == "REMOVE":
+        return None
+    after = client_view(kind, new)
+    if after is None or (event_name == "MODIFY" and client_view(kind, old) == after):
+        return None
+    return Publication(kind, after)

@@ -1,0 +1,178 @@
+"""A Python client of AppSync's real-time protocol, as AWS's clients speak it (for the e2e tests).
+
+Both handshake forms: the ``Sec-WebSocket-Protocol`` header form (``graphql-ws`` plus
+``header-<base64url JSON>``, current Amplify) and the query form (``?header=&payload=``, Python's
+``gql`` and older clients); both auth modes: a user-pool token, or SigV4 over the connect request
+(``POST <graphql URL>/connect``, body ``{}``) and over each ``start``'s data string.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import queue
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from websockets.sync.client import ClientConnection, connect
+
+from tests.e2e.conftest import Stack
+
+# A busy machine (shared cores, function workers starting) can hold a handshake for seconds.
+OPEN_TIMEOUT_SECONDS = 60
+# The headers Amplify signs for the realtime endpoint (AWSWebSocketProvider).
+REALTIME_HEADERS = {
+    "accept": "application/json, text/javascript",
+    "content-encoding": "amz-1.0",
+    "content-type": "application/json; charset=UTF-8",
+}
+
+
+@dataclass
+class RealtimeAuth:
+    """How one caller authorizes the handshake and each start."""
+
+    for_connect: Callable[[], dict[str, str]]
+    for_start: Callable[[str], dict[str, str]]
+
+
+def token_auth(stack: Stack, token: str) -> RealtimeAuth:
+    host = urlsplit(stack.graphql_url).netloc
+
+    def authorization(_data: str = "") -> dict[str, str]:
+        return {"Authorization": token, "host": host}
+
+    return RealtimeAuth(authorization, authorization)
+
+
+def iam_auth(stack: Stack, credentials: Credentials) -> RealtimeAuth:
+    host = urlsplit(stack.graphql_url).netloc
+
+    def signed(url: str, body: str) -> dict[str, str]:
+        request = AWSRequest(method="POST", url=url, data=body, headers={**REALTIME_HEADERS, "host": host})
+        SigV4Auth(credentials, "appsync", stack.region).add_auth(request)
+        return dict(request.headers.items())
+
+    return RealtimeAuth(
+        lambda: signed(stack.graphql_url + "/connect", "{}"), lambda data: signed(stack.graphql_url, data)
+    )
+
+
+def _b64url(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def tls_context(stack: Stack) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=stack.description["caCertificate"])
+
+
+class RealtimeClient:
+    """One WebSocket connection; messages other than `ka` are queued for the test to read."""
+
+    def __init__(self, stack: Stack, auth: RealtimeAuth, *, form: str = "header") -> None:
+        self.auth = auth
+        url = stack.description["realtimeUrl"]
+        if form == "header":
+            self.socket: ClientConnection = connect(
+                url,
+                subprotocols=["graphql-ws", "header-" + _b64url(auth.for_connect())],
+                ssl=tls_context(stack),
+                legacy=True,
+                open_timeout=OPEN_TIMEOUT_SECONDS,
+            )
+        else:
+            header = base64.b64encode(json.dumps(auth.for_connect()).encode()).decode()
+            self.socket = connect(
+                f"{url}?header={header}&payload=e30=",
+                subprotocols=["graphql-ws"],
+                ssl=tls_context(stack),
+                legacy=True,
+                open_timeout=OPEN_TIMEOUT_SECONDS,
+            )
+        assert self.socket.subprotocol == "graphql-ws"
+        self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.keepalives = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.socket:
+                message = json.loads(raw)
+                if message.get("type") == "ka":
+                    self.keepalives += 1
+                else:
+                    self.messages.put(message)
+        except Exception:  # closed with an error code: the queue says so below
+            pass
+        self.messages.put({"type": "closed"})
+
+    def next(self, timeout: float = 10) -> dict[str, Any]:
+        return self.messages.get(timeout=timeout)
+
+    def init(self) -> dict[str, Any]:
+        self.socket.send(json.dumps({"type": "connection_init"}))
+        return self.next()
+
+    def start(self, subscription_id: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = json.dumps({"query": query, "variables": variables or {}})
+        message = {
+            "id": subscription_id,
+            "type": "start",
+            "payload": {"data": data, "extensions": {"authorization": self.auth.for_start(data)}},
+        }
+        self.socket.send(json.dumps(message))
+        return self.next()
+
+    def stop(self, subscription_id: str) -> dict[str, Any]:
+        self.socket.send(json.dumps({"type": "stop", "id": subscription_id}))
+        return self.next()
+
+    def data(self, count: int, *, timeout: float = 15) -> list[dict[str, Any]]:
+        """The next ``count`` data messages (bounded in time)."""
+        found: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while len(found) < count:
+            message = self.next(timeout=max(0.01, deadline - time.monotonic()))
+            assert message["type"] == "data", message
+            found.append(message)
+        return found
+
+    def quiet(self, seconds: float) -> list[dict[str, Any]]:
+        """Whatever arrives within ``seconds`` (a subscriber that must receive nothing)."""
+        arrived = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                arrived.append(self.next(timeout=left))
+            except queue.Empty:
+                break
+        return arrived
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def caller_auth(stack: Stack, sign: Callable[[Any], None]) -> RealtimeAuth:
+    """The realtime authorization of any HTTP caller of the e2e suite (its ``sign``): a token caller
+    sets ``Authorization``; a SigV4 caller signs the request it is given, here the realtime ones."""
+    import requests
+
+    host = urlsplit(stack.graphql_url).netloc
+
+    def signed(url: str, body: str) -> dict[str, str]:
+        request = requests.Request("POST", url, data=body, headers={**REALTIME_HEADERS, "host": host}).prepare()
+        sign(request)
+        return {**dict(request.headers.items()), "host": host}
+
+    return RealtimeAuth(
+        lambda: signed(stack.graphql_url + "/connect", "{}"), lambda data: signed(stack.graphql_url, data)
+    )
