@@ -95,19 +95,34 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
 # ---- identities, as AppSync puts them in a direct Lambda resolver's event -------------------
 
 
-def cognito_identity(sub: str, *, groups: list[str] | None = None) -> dict[str, Any]:
-    claims = {
-        "sub": sub,
-        "email": f"{sub[:8]}@example.com",
-        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST",
-        "token_use": "id",
-        "cognito:username": sub,
-    }
+def cognito_identity(sub: str, *, groups: list[str] | None = None, token_use: str = "id") -> dict[str, Any]:
+    """AppSync's identity for a user-pool caller, signed in with an id token or, as Amplify
+    sends by default, an access token (no ``aud``, no ``email``; ``client_id``, ``scope``)."""
+    issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST"
+    claims: dict[str, Any]
+    if token_use == "access":
+        claims = {
+            "sub": sub,
+            "iss": issuer,
+            "client_id": "testclientid",
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "username": sub,
+        }
+    else:
+        claims = {
+            "sub": sub,
+            "email": f"{sub[:8]}@example.com",
+            "aud": "testclientid",
+            "iss": issuer,
+            "token_use": "id",
+            "cognito:username": sub,
+        }
     if groups:
         claims["cognito:groups"] = groups
     return {
         "sub": sub,
-        "issuer": claims["iss"],
+        "issuer": issuer,
         "username": sub,
         "claims": claims,
         "sourceIp": ["203.0.113.10"],

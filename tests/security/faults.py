@@ -216,6 +216,7 @@ VOLATILE = {
     "collageId",
     "createdAt",
     "updatedAt",
+    "writeId",
     "expiresAt",
     "expiration",
     "in_progress_expiration",

@@ -33,6 +33,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
+# Written by every update, never read by a model: see Table.update.
+WRITE_ID = "writeId"
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,6 +178,9 @@ class Table[M: BaseModel]:
         Returns the item as it now is. A refusal raises ConditionFailed, unless botocore retried
         the write and the item holds exactly what ``changes`` sets: the first attempt applied.
         """
+        # A token unique to this write: a retried write recognises its own first attempt by it,
+        # not by values a concurrent writer in the same millisecond could have set as well.
+        changes = {**changes, WRITE_ID: uuid.uuid4().hex}
         try:
             response = self._client.update_item(
                 **self._update_request(key_value, changes, when=when, add=add),

@@ -8,19 +8,33 @@ from ape_moments.caller import Role, caller_from_identity
 from ape_moments.errors import Forbidden
 from tests.conftest import cognito_identity, guest_identity
 
+TOKEN_USES = pytest.mark.parametrize("token_use", ["id", "access"])
 
-def test_cognito_user_is_a_customer_owning_by_sub() -> None:
-    caller = caller_from_identity(cognito_identity("sub-1"))
+
+@TOKEN_USES
+def test_cognito_user_is_a_customer_owning_by_sub(token_use: str) -> None:
+    caller = caller_from_identity(cognito_identity("sub-1", token_use=token_use))
     assert (caller.role, caller.owner_id) == (Role.CUSTOMER, "sub-1")
 
 
-def test_admins_group_makes_an_admin() -> None:
-    assert caller_from_identity(cognito_identity("sub-2", groups=["staff", "admins"])).role is Role.ADMIN
-    assert caller_from_identity(cognito_identity("sub-3", groups=["administrators"])).role is Role.CUSTOMER
+@TOKEN_USES
+def test_admins_group_makes_an_admin(token_use: str) -> None:
+    admin = cognito_identity("sub-2", groups=["staff", "admins"], token_use=token_use)
+    assert caller_from_identity(admin).role is Role.ADMIN
+    staff = cognito_identity("sub-3", groups=["administrators"], token_use=token_use)
+    assert caller_from_identity(staff).role is Role.CUSTOMER
 
 
-def test_groups_are_read_from_claims_when_the_list_is_absent() -> None:
-    identity = cognito_identity("sub-4", groups=["admins"])
+def test_id_and_access_tokens_of_one_user_are_one_owner() -> None:
+    """Amplify sends the access token; a curl user may send the id token: same data either way."""
+    by_id = caller_from_identity(cognito_identity("sub-5", token_use="id"))
+    by_access = caller_from_identity(cognito_identity("sub-5", token_use="access"))
+    assert by_id == by_access
+
+
+@TOKEN_USES
+def test_groups_are_read_from_claims_when_the_list_is_absent(token_use: str) -> None:
+    identity = cognito_identity("sub-4", groups=["admins"], token_use=token_use)
     identity["groups"] = None
     assert caller_from_identity(identity).role is Role.ADMIN
 

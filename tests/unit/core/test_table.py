@@ -7,8 +7,10 @@ A lost answer: the request reaches DynamoDB and applies, the answer does not com
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import Any
 
+import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
@@ -22,6 +24,10 @@ class Item(StoredModel):
     customer_id: str
     status: str
     updated_at: str
+
+
+class Status(StrEnum):
+    READY = "READY"
 
 
 class _Body:
@@ -72,6 +78,24 @@ def test_an_update_retried_after_its_answer_was_lost_answers_as_the_first(albums
     updated = albums.update("a1", changes, when=Condition(owner_id="c1", statuses=None))
     assert lost == ["UpdateItem"]
     assert updated == ALBUM.model_copy(update={"status": "UPLOADING", "updated_at": changes["updatedAt"]})
+
+
+def test_a_retried_update_does_not_take_a_concurrent_writers_identical_change_for_its_own(
+    albums: Table[Item],
+) -> None:
+    """Two writers set the same status in the same millisecond; one wins. The loser's answer is
+    lost and botocore retries it: the item now holds exactly the loser's values, yet it is the
+    winner's write (its own write id), so the loser hears Conflict, not success."""
+    albums.insert(ALBUM)
+    changes = {"status": "UPLOADING", "updatedAt": "2026-11-29T10:00:01.000Z"}
+    winner = Table("AlbumsTable", "albumId", Item, boto3.client("dynamodb", region_name="us-east-1"))
+    winner.update("a1", changes, when=Condition(owner_id="c1", statuses=[Status.READY]))
+    lost = lose_first_answer(aws_clients.client("dynamodb"), "UpdateItem")
+    with pytest.raises(ConditionFailed) as refused:
+        albums.update("a1", changes, when=Condition(owner_id="c1", statuses=[Status.READY]))
+    assert lost == ["UpdateItem"]
+    assert refused.value.current is not None
+    assert refused.value.current.status == "UPLOADING"
 
 
 def test_a_refused_update_carries_the_item_as_it_was(albums: Table[Item]) -> None:
