@@ -7,16 +7,17 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, logger, resolve
-from ape_moments.orders.wiring import order_service, orders_settings
+from ape_moments.orders.wiring import order_read_settings, order_reads
 
-orders_settings()  # cold start: a missing or malformed variable fails the init, naming it
+order_read_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 
 @app.resolver(type_name="Query", field_name="listOrders")
 def list_orders(**arguments: Any) -> dict[str, Any]:
-    page = order_service().list_orders(current_caller(app), arguments)
-    return {"items": [order.to_graphql() for order in page.items], "nextToken": page.next_token}
+    service = order_reads()
+    page = service.list_orders(current_caller(app), arguments)
+    return {"items": [service.to_graphql(order) for order in page.items], "nextToken": page.next_token}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
