@@ -23,7 +23,7 @@ import pytest
 
 from ape_moments.orders.payments import SandboxPaymentProvider
 from ape_moments.orders.processing import OrderProcessor
-from tests.conftest import FakeContext, cognito_identity, load_handler, sqs_event
+from tests.conftest import BUCKET, FakeContext, cognito_identity, load_handler, sqs_event
 from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
 from tests.security.figures import FIGURES
 from tests.security.scenarios import call_in_process, order_of
@@ -107,7 +107,25 @@ def _account(orders: list[str], charges: Counter[str], identity: dict[str, Any])
     FIGURES.add("faults.charged_orders", sum(1 for o in orders if charges[o]))
     FIGURES.add("faults.double_charges", sum(1 for o in orders if charges[o] > 1))
     FIGURES.add("faults.stuck", sum(1 for s in statuses.values() if s in ("PENDING", "PROCESSING")))
+    for order_id, status in statuses.items():
+        _check_files(order_id, status)
     return statuses
+
+
+def _check_files(order_id: str, status: str) -> None:
+    """A COMPLETED order has its manifest naming every copy; no file was ever written twice."""
+    import boto3
+
+    listed = boto3.client("s3").list_object_versions(Bucket=BUCKET, Prefix=f"fulfillment/{order_id}/")
+    versions = Counter(version["Key"] for version in listed.get("Versions", []))
+    FIGURES.add("faults.duplicate_copies", sum(count - 1 for count in versions.values()))
+    assert set(versions.values()) <= {1}, (order_id, versions)
+    manifest_key = f"fulfillment/{order_id}/manifest.json"
+    if status == "COMPLETED":
+        manifest = json.loads(boto3.client("s3").get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+        assert {line["key"] for line in manifest["items"]} | {manifest_key} == set(versions), order_id
+    else:
+        assert manifest_key not in versions, (order_id, status)
 
 
 # The write that records a successful charge (Powertools' idempotency record, completed after
