@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ape_moments import aws
+from ape_moments.media.collages import CollageTemplate
 from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
 from ape_moments.media.renders import album_pdf_key, collage_output_key
 from ape_moments.orders.models import CreateOrderRequest, Order, OrderStatus, new_order
@@ -89,7 +90,7 @@ def seed_collage_source(
     output = collage_output_key(collage_id) if status == "COMPLETED" else None
     changes = {
         "collage_id": collage_id,
-        "template": template,
+        "template": CollageTemplate(template),
         "output_key": output,
         "s3_prefix": f"collages/{collage_id}/",
     }
