@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from devtools.bench import cold_start, photos, report, sizes, throughput, warm
@@ -22,6 +25,17 @@ def _plans(only: list[str] | None) -> dict[str, Case | str]:
     specs = functions()
     available = {spec.logical_id for spec in specs if spec.exists}
     return {spec.logical_id: case_for(spec, available) for spec in specs if not only or spec.logical_id in only}
+
+
+def snapstart_functions() -> set[str]:
+    """The functions template.yaml gives SnapStart (where an environment enables it): the API functions."""
+    from devtools import template
+
+    return {
+        name
+        for name, function in template.resources("AWS::Serverless::Function").items()
+        if "SnapStart" in function["Properties"]
+    }
 
 
 def _reset_moto() -> None:
@@ -51,7 +65,8 @@ def in_process(plans: dict[str, Case | str], results: dict[str, Any], *, warm_ru
 
 
 def cold(plans: dict[str, Case | str], results: dict[str, Any], *, runs: int, importtime: bool) -> None:
-    """Cold starts in fresh processes, against a moto server on 127.0.0.1."""
+    """Cold starts in fresh processes, against a moto server on 127.0.0.1; SnapStart's restore simulated too."""
+    snapstart = snapstart_functions()
     with cold_start.moto_server() as endpoint, Harness.open(endpoint=endpoint) as harness:
         for name, plan in plans.items():
             if isinstance(plan, str):
@@ -60,11 +75,28 @@ def cold(plans: dict[str, Case | str], results: dict[str, Any], *, runs: int, im
             try:
                 prepared = harness.prepare(plan, price=False)
                 entry["cold"] = cold_start.measure(harness, prepared, runs=runs).stats()
+                if name in snapstart:
+                    entry["restored"] = cold_start.measure(harness, prepared, runs=runs, restored=True).stats()
                 if importtime:
                     entry["imports"] = cold_start.import_breakdown(harness, prepared)
             except Exception as error:
                 entry.setdefault("error", f"{type(error).__name__}: {error}")
     _reset_moto()
+
+
+def _photos(runs: int) -> dict[str, Any]:
+    """The upload pipeline's decode of 12 MP JPEG and HEIC photos against a bare Pillow floor, in
+    fresh interpreters, and the imaging layer's arm64 size (`python -m devtools.bench.photos`)."""
+    with tempfile.TemporaryDirectory(prefix="bench-photos-json-") as folder:
+        output = Path(folder) / "photos.json"
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "devtools.bench.photos", "--runs", str(runs), "--json", str(output)],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=1800,
+        )
+        return dict(json.loads(output.read_text()))
 
 
 def run(
@@ -84,6 +116,10 @@ def run(
         results["functions"][name] = (
             {"skipped": plan} if isinstance(plan, str) else {"operation": plan.operation, "notes": plan.notes}
         )
+    if photo_runs:
+        # First, and in a child of its own: Linux hands a parent's peak RSS on to the processes it
+        # forks, so the photo children must come from a small process to measure their own peak.
+        results["photos"] = _photos(photo_runs)
     in_process(plans, results, warm_runs=warm_runs)
     cold(plans, results, runs=cold_runs, importtime=importtime)
     if measure_sizes:
@@ -92,10 +128,7 @@ def run(
         results["function_sizes"] = {k: dataclasses.asdict(v) if v else None for k, v in function_sizes.items()}
     if measure_throughput:
         results["throughput"] = throughput.measure()
-    if photo_runs:
-        # The upload pipeline's decode of 12 MP JPEG and HEIC photos against a bare Pillow floor,
-        # each in fresh interpreters, and the imaging layer's arm64 size (docs/IMAGING.md).
-        results["photos"] = {"photos": photos.measure(photo_runs), "layer": photos.layer_size()}
+
     results["machine"] = report.machine()
     results["elapsed_s"] = time.perf_counter() - started
     return results

@@ -118,11 +118,13 @@ def _run_child(spec: dict[str, Any], env: dict[str, str], workdir: Path, *, impo
     return result
 
 
-def measure(harness: Harness, prepared: Prepared, *, runs: int) -> ColdResult:
+def measure(harness: Harness, prepared: Prepared, *, runs: int, restored: bool = False) -> ColdResult:
+    """Cold starts; ``restored``: SnapStart's restore simulated (init and priming before the timer,
+    against the floor's first invocation after its own imports)."""
     env = harness.child_environment(prepared.spec)
     result = ColdResult()
-    handler_spec = _child_spec(harness, prepared, "handler")
-    floor_spec = _child_spec(harness, prepared, "floor")
+    handler_spec = _child_spec(harness, prepared, "restored" if restored else "handler")
+    floor_spec = _child_spec(harness, prepared, "floor_restored" if restored else "floor")
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         workdir = Path(tmp)
         for run in range(runs + 1):  # run 0 writes the bytecode caches and is dropped

@@ -30,6 +30,7 @@ from devtools.local_stack.aws_services import (
     FUNCTION_SESSION_TOKEN,
 )
 from devtools.local_stack.cloudformation import Intrinsics, function_id, local_path
+from devtools.local_stack.metrics import MetricLog
 
 _SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
 MAX_WORKERS_PER_FUNCTION = 4
@@ -61,6 +62,7 @@ class FunctionSpec:
 
     def worker_spec(self) -> dict[str, Any]:
         return {
+            "logical_id": self.logical_id,
             "function_name": self.function_name,
             "function_arn": self.function_arn,
             "handler": self.handler,
@@ -204,8 +206,9 @@ class InvocationResult:
 
 
 class _Worker:
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, metrics: MetricLog) -> None:
         self.code_version = spec.code_version()
+        self._metrics = metrics
         self._connection, child = _SPAWN.Pipe()
         self.process = _SPAWN.Process(
             target=lambda_worker.serve, args=(child, spec.worker_spec()), name=f"lambda-{spec.logical_id}", daemon=True
@@ -233,10 +236,12 @@ class _Worker:
                 "errorMessage": f"{request_id} Task timed out after {timeout:.2f} seconds",
             }
         try:
-            return self._connection.recv()  # type: ignore[no-any-return]
+            status, detail, datapoints = self._connection.recv()
         except EOFError:
             self.stop()
             return "error", {"errorType": "Runtime.ExitError", "errorMessage": "the function's process exited"}
+        self._metrics.extend(datapoints)
+        return status, detail
 
     @property
     def alive(self) -> bool:
@@ -270,6 +275,7 @@ class LambdaRuntime:
         self.specs = specs
         self._pools = {logical_id: _Pool(spec) for logical_id, spec in specs.items()}
         self._async = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
+        self.metrics = MetricLog()  # the EMF datapoints the functions emitted, recent first-in first-out
         self._closed = False
 
     def invoke(self, logical_id: str, event: Any) -> InvocationResult:
@@ -357,7 +363,7 @@ class LambdaRuntime:
             worker.stop()  # the code changed on disk: a fresh environment picks it up
             worker = None
         if worker is None:
-            worker = _Worker(pool.spec)
+            worker = _Worker(pool.spec, self.metrics)
             with pool.condition:
                 pool.started.add(worker)
         return worker

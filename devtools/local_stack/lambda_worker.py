@@ -20,6 +20,8 @@ import uuid
 from multiprocessing.connection import Connection
 from typing import Any
 
+from devtools.local_stack.metrics import EmfConsole
+
 
 class LocalContext:
     """The Lambda context object, with the attributes Powertools and handlers read."""
@@ -60,6 +62,9 @@ def serve(connection: Connection, spec: dict[str, Any]) -> None:
     os.environ.update(spec["environment"])
     # Like /var/task and /opt/python: the function's code first, then its layers.
     sys.path[:0] = [spec["code_dir"], *spec["layer_dirs"]]
+    # EMF lines (Powertools Metrics) become readable `metric` lines; their datapoints go back with the result.
+    console = EmfConsole(sys.stdout, spec.get("logical_id") or spec["function_name"])
+    sys.stdout = console
     try:
         handler = _load_handler(spec)
     except Exception as error:  # an init error: reported to every invocation, like Lambda does
@@ -85,8 +90,8 @@ def serve(connection: Connection, spec: dict[str, Any]) -> None:
         try:
             # Through JSON both ways, as the Lambda service does: no Python objects leak across.
             result = handler(json.loads(event), context)
-            connection.send(("result", json.dumps(result, default=str)))
+            outcome: tuple[str, Any] = ("result", json.dumps(result, default=str))
         except Exception as error:
-            connection.send(("error", _error(error)))
-        finally:
-            sys.stdout.flush()
+            outcome = ("error", _error(error))
+        sys.stdout.flush()
+        connection.send((*outcome, console.take()))

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, logger, resolve
 from ape_moments.media.wiring import album_service, album_settings
+from ape_moments.priming import prime
 
 album_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
@@ -43,6 +44,9 @@ def update_album(**arguments: Any) -> dict[str, Any]:
 def delete_album(**arguments: Any) -> dict[str, Any]:
     # The item as it was: its output went with it, so no URL.
     return album_service().delete_album(current_caller(app), arguments).to_graphql()
+
+
+prime(app)  # SnapStart: imports done before the snapshot, nothing connected
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

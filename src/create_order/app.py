@@ -6,7 +6,9 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ape_moments import metrics, priming
 from ape_moments.api import current_caller, logger, resolve
+from ape_moments.orders.models import CreateOrderRequest, Order
 from ape_moments.orders.wiring import order_creation, order_creation_settings
 
 order_creation_settings()  # cold start: a missing or malformed variable fails the init, naming it
@@ -18,6 +20,11 @@ def create_order(**arguments: Any) -> dict[str, Any]:
     return order_creation().create_order(current_caller(app), arguments, app.lambda_context).to_graphql()
 
 
+# SnapStart: built before the snapshot, nothing connected; keyed requests need the idempotency utility
+priming.prime(app, CreateOrderRequest, Order, imports=["aws_lambda_powertools.utilities.idempotency"])
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+@metrics.instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return resolve(app, event, context)

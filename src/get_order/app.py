@@ -6,7 +6,9 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ape_moments import metrics, priming
 from ape_moments.api import current_caller, logger, resolve
+from ape_moments.orders.models import GetOrderRequest, Order
 from ape_moments.orders.wiring import order_read_settings, order_reads
 
 order_read_settings()  # cold start: a missing or malformed variable fails the init, naming it
@@ -20,6 +22,10 @@ def get_order(**arguments: Any) -> dict[str, Any] | None:
     return service.to_graphql(order) if order else None
 
 
+priming.prime(app, GetOrderRequest, Order)  # SnapStart: built before the snapshot, nothing connected
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+@metrics.instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return resolve(app, event, context)

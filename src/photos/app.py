@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, logger, resolve
 from ape_moments.media.wiring import photo_service, photo_settings
+from ape_moments.priming import prime
 
 photo_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
@@ -28,6 +29,9 @@ def list_collage_photos(**arguments: Any) -> dict[str, Any]:
 @app.resolver(type_name="Mutation", field_name="deletePhoto")
 def delete_photo(**arguments: Any) -> dict[str, Any]:
     return photo_service().delete_photo(current_caller(app), arguments)
+
+
+prime(app)  # SnapStart: imports done before the snapshot, nothing connected
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

@@ -121,8 +121,9 @@ def test_alarm_counts_by_kind() -> None:
     assert kinds["AWS/Lambda Errors"] == functions
     assert kinds["AWS/Lambda Throttles"] == functions
     # 58 + the Photos table (5) + the photos function (2) + rendering (12: three functions x 2, the
-    # dispatcher's stream IteratorAge, the three queues' ages, the two dead-letter depths)
-    assert len(alarms(TEMPLATE)) == 77
+    # dispatcher's stream IteratorAge, the three queues' ages, the two dead-letter depths) + the
+    # sweeper function (2)
+    assert len(alarms(TEMPLATE)) == 79
 
 
 def test_api_latency_alarm_is_on_p99() -> None:

@@ -78,6 +78,11 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         ),
         (SQS_CONSUMER_ACTIONS, ("OrderQueue.Arn",), None),
     },
+    "SweeperFunction": {
+        (("dynamodb:Query",), ("${OrdersTable.Arn}/index/status-createdAt-index",), None),
+        (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
+        (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+    },
     "OrderDeadLetterFunction": {
         (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
         (SQS_CONSUMER_ACTIONS, ("OrderDeadLetterQueue.Arn",), None),

@@ -74,6 +74,14 @@ class OrderSubmissionSettings(OrdersSettings):
     order_queue_url: Required = Field(alias="ORDER_QUEUE_URL")
 
 
+class SweeperSettings(OrderSubmissionSettings):
+    """The stuck-work sweeper: requeues orders through the order queue, or fails them."""
+
+    # Defaults: the template's parameter defaults (the template always sets both).
+    stuck_after_minutes: int = Field(30, ge=1, le=1440, alias="STUCK_AFTER_MINUTES")
+    max_requeues: int = Field(2, ge=0, le=10, alias="SWEEPER_MAX_REQUEUES")
+
+
 class MediaSettings(FunctionSettings):
     media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
     upload_url_expires_in: int = Field(3600, ge=60, le=3600, alias="UPLOAD_URL_EXPIRES_IN")
@@ -115,7 +123,7 @@ class RenderSettings(AlbumSettings, CollageSettings):
 class Settings(
     OrderFulfilmentSettings,
     OrderReadSettings,
-    OrderSubmissionSettings,
+    SweeperSettings,
     UploadEventsSettings,
     PhotoSettings,
     RenderDispatchSettings,

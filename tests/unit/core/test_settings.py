@@ -14,7 +14,13 @@ from tests.conftest import ROOT, _clear_caches
 
 KNOWN = {field.alias for field in Settings.model_fields.values()}
 # A valid value for every variable the layer reads.
-VALID = {name: "1800" if name == "UPLOAD_URL_EXPIRES_IN" else f"value-of-{name.lower()}" for name in KNOWN}
+NUMBERS = {
+    "UPLOAD_URL_EXPIRES_IN": "1800",
+    "PHOTO_URL_EXPIRES_IN": "1800",
+    "STUCK_AFTER_MINUTES": "30",
+    "SWEEPER_MAX_REQUEUES": "2",
+}
+VALID = {name: NUMBERS.get(name, f"value-of-{name.lower()}") for name in KNOWN}
 
 
 def handler_folders() -> dict[str, str]:
@@ -41,7 +47,7 @@ def read_variables(function: str) -> list[str]:
 
 
 CASES = [(function, variable) for function in sorted(handler_folders()) for variable in read_variables(function)]
-REQUIRED = [(function, variable) for function, variable in CASES if variable != "UPLOAD_URL_EXPIRES_IN"]
+REQUIRED = [(function, variable) for function, variable in CASES if variable not in NUMBERS]  # those have defaults
 
 
 def set_environment(monkeypatch: pytest.MonkeyPatch, function: str) -> None:
@@ -95,3 +101,21 @@ def test_the_upload_url_lifetime_defaults_to_an_hour(monkeypatch: pytest.MonkeyP
 
     set_environment(monkeypatch, "AlbumsFunction")
     assert AlbumSettings.from_environment().upload_url_expires_in == 3600
+
+
+@pytest.mark.parametrize("value", ["soon", "59", "3601"])
+def test_a_malformed_photo_url_lifetime_fails_the_cold_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    set_environment(monkeypatch, "PhotosFunction")
+    monkeypatch.setenv("PHOTO_URL_EXPIRES_IN", value)
+    with pytest.raises(ConfigurationError, match=r"^invalid configuration: PHOTO_URL_EXPIRES_IN: "):
+        cold_start(handler_folders()["PhotosFunction"])
+
+
+def test_the_photo_url_lifetime_defaults_to_15_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ape_moments.settings import PhotoSettings
+
+    set_environment(monkeypatch, "PhotosFunction")
+    monkeypatch.delenv("PHOTO_URL_EXPIRES_IN")
+    assert PhotoSettings.from_environment().photo_url_expires_in == 900

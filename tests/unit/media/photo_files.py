@@ -72,6 +72,16 @@ def land(s3: Any, key: str, data: bytes, content_type: str, *, at: str | None = 
     return event
 
 
+def thumbnail_bytes(s3: Any, key: str) -> bytes:
+    """The thumbnail the photo record under ``key`` names."""
+    from ape_moments import aws as aws_clients
+    from ape_moments.media.photo_repository import PhotosRepository
+
+    photo = PhotosRepository("PhotosTable", aws_clients.client("dynamodb")).get(key)
+    assert photo is not None, key
+    assert photo.thumbnail_key.startswith(f"thumbnails/{key}")
+    return bytes(s3.get_object(Bucket=BUCKET, Key=photo.thumbnail_key)["Body"].read())
+
+
 def thumbnail_of(s3: Any, key: str) -> Image.Image:
-    body = s3.get_object(Bucket=BUCKET, Key=f"thumbnails/{key}.jpg")["Body"].read()
-    return Image.open(io.BytesIO(body))
+    return Image.open(io.BytesIO(thumbnail_bytes(s3, key)))

@@ -101,6 +101,7 @@ def test_file_names_drop_the_upload_timestamp() -> None:
     assert file_name_of("1764410000000-beach.jpg") == "beach.jpg"
     assert file_name_of("plain.jpg") == "plain.jpg"
     assert thumbnail_key("albums/a1/1-x.png") == "thumbnails/albums/a1/1-x.png.jpg"
+    assert thumbnail_key("albums/a1/1-x.png", "3HL4k.rmSp") == "thumbnails/albums/a1/1-x.png.3HL4k.rmSp.jpg"
 
 
 def test_table_type_is_generic(photos: PhotosRepository) -> None:

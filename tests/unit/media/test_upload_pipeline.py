@@ -20,7 +20,7 @@ from tests.conftest import BUCKET, FakeContext, load_handler
 from tests.unit.imaging.images import BLUE, RED, encode, noisy
 from tests.unit.media.conftest import Call, s3_created_event
 from tests.unit.media.helpers import albums, seed_album, seed_collage, versions_under
-from tests.unit.media.photo_files import GOOD, HOSTILE, land, thumbnail_of
+from tests.unit.media.photo_files import GOOD, HOSTILE, land, thumbnail_bytes, thumbnail_of
 
 
 def deliver(event: dict[str, Any]) -> None:
@@ -81,7 +81,7 @@ def test_the_exif_6_jpeg_thumbnail_is_upright_and_carries_no_gps(aws: Any, custo
     album = seed_album(customer)
     key = f"{album.s3_prefix}1764400000000-rotated.jpg"
     deliver(land(aws.s3, key, data, content_type))
-    raw = aws.s3.get_object(Bucket=BUCKET, Key=f"thumbnails/{key}.jpg")["Body"].read()
+    raw = thumbnail_bytes(aws.s3, key)
     assert b"Exif" not in raw
     assert b"ApeCam" not in raw
     thumbnail = thumbnail_of(aws.s3, key).convert("RGB")
@@ -136,9 +136,27 @@ def test_a_file_that_lands_twice_is_one_photo(aws: Any, customer: Any) -> None:
     event = land(aws.s3, key, encode(noisy(320, 240), "JPEG"), "image/jpeg")
     deliver(event)
     deliver(event)  # S3 delivered the event again
+    first_version = event["Records"][0]["s3"]["object"]["versionId"]
     deliver(land(aws.s3, key, encode(noisy(320, 240, seed=2), "JPEG"), "image/jpeg"))  # the same URL used twice
     assert image_count(album.album_id) == 1
-    assert photos().list_for_parent(album.s3_prefix, limit=10, token=None).items[0].key == key
+    record = photos().get(key)
+    assert record is not None
+    assert record.version_id == first_version
+    # one key is one photo, the first: the second upload's version went, the first is current again
+    assert versions_under(aws.s3, album.s3_prefix) == [(key, "version")]
+    assert aws.s3.head_object(Bucket=BUCKET, Key=key)["VersionId"] == first_version
+    assert len(versions_under(aws.s3, "thumbnails/")) == 1
+
+
+def test_a_hostile_file_put_over_a_recorded_photo_is_removed_and_the_photo_kept(aws: Any, customer: Any) -> None:
+    album = seed_album(customer)
+    key = f"{album.s3_prefix}1764400000000-kept.jpg"
+    photo = encode(noisy(320, 240), "JPEG")
+    deliver(land(aws.s3, key, photo, "image/jpeg"))
+    deliver(land(aws.s3, key, HOSTILE["png-declaring-30000x30000"][0], "image/jpeg"))
+    assert aws.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == photo
+    assert versions_under(aws.s3, album.s3_prefix) == [(key, "version")]
+    assert image_count(album.album_id) == 1
 
 
 def test_concurrent_deliveries_of_one_upload_count_once(aws: Any, customer: Any) -> None:

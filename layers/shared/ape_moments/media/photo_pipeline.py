@@ -54,6 +54,7 @@ class Refusal(StrEnum):
     TOO_LARGE = "too_large"  # over the upload limit (the presigned PUT should have stopped it)
     ALBUM_FULL = "album_full"  # the album holds MAX_PHOTOS_PER_ALBUM photos already
     OWNER_GONE = "owner_gone"  # its album or collage was deleted
+    OVERWRITE = "overwrite"  # a second upload to a key that already holds a photo
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +93,9 @@ class PhotoPipeline:
         upload = self._storage.landed(landed.bucket, landed.raw_key, landed.version_id, PHOTO_KEY)
         if upload is None:
             return Outcome.IGNORED
-        if self._photos.get(upload.key) is not None:
-            logger.info("photo already recorded", key=upload.key)
-            return Outcome.ALREADY_RECORDED
+        recorded = self._photos.get(upload.key)
+        if recorded is not None:
+            return self._again(upload, recorded)
         kind = ParentKind(upload.key.split("/", 1)[0])
         parent = self._parents.get(kind, upload.item_id)
         if parent is None:
@@ -124,8 +125,9 @@ class PhotoPipeline:
             size=downloaded.size,
             width=checked.width,
             height=checked.height,
-            thumbnail_key=thumbnail_key(upload.key),
+            thumbnail_key=thumbnail_key(upload.key, upload.version_id),
             uploaded_at=uploaded_at,
+            version_id=upload.version_id,
         )
         self._storage.put_thumbnail(photo.thumbnail_key, checked.thumbnail, content_type=checked.thumbnail_content_type)
         return self._record(upload, photo, parent.kind)
@@ -136,9 +138,13 @@ class PhotoPipeline:
         try:
             transact(self._dynamodb, [self._photos.insert_action(photo), added])
         except TransactionRefused as refused:
-            if refused.failed(0):  # another delivery of this upload recorded it first
-                logger.info("photo already recorded", key=upload.key)
-                return Outcome.ALREADY_RECORDED
+            if refused.failed(0):  # another delivery of this upload (or another upload to this key) won
+                recorded = self._photos.model_of(refused.items[0])
+                if recorded is None or recorded.thumbnail_key == photo.thumbnail_key:
+                    logger.info("photo already recorded", key=upload.key)
+                    return Outcome.ALREADY_RECORDED
+                self._storage.delete_every_version_of(photo.thumbnail_key)  # ours: this version lost
+                return self._again(upload, recorded)
             self._storage.delete_every_version_of(photo.thumbnail_key)
             if refused.items[1] is None:
                 return self._refuse(upload, Refusal.OWNER_GONE, "its album or collage was deleted meanwhile")
@@ -147,9 +153,27 @@ class PhotoPipeline:
         logger.info("photo accepted", key=upload.key, width=photo.width, height=photo.height, size=photo.size)
         return Outcome.ACCEPTED
 
-    def _refuse(self, upload: LandedUpload, reason: str, message: str) -> Outcome:
-        """Delete every version of the upload, log why, count it (in total and by reason)."""
-        self._storage.delete_every_version_of(upload.key)
+    def _again(self, upload: LandedUpload, recorded: Photo) -> Outcome:
+        """A key already recorded: the same version again is done; another version is a second
+        PUT to the key (the same presigned URL used twice): one key is one photo, the first one,
+        so only that new version goes and the checked one is current again."""
+        if recorded.version_id in (None, upload.version_id) or upload.version_id is None:
+            logger.info("photo already recorded", key=upload.key)
+            return Outcome.ALREADY_RECORDED
+        return self._refuse(upload, Refusal.OVERWRITE, "the key already holds a photo", exact=True)
+
+    def _refuse(self, upload: LandedUpload, reason: str, message: str, *, exact: bool = False) -> Outcome:
+        """Delete the upload, log why, count it (in total and by reason).
+
+        Every version of the key goes, unless a photo is recorded under it (a second upload to a
+        recorded key, or one refused while the first was being recorded): then only this exact
+        version, so the recorded photo keeps its bytes.
+        """
+        if exact or (upload.version_id and self._photos.get(upload.key) is not None):
+            assert upload.version_id is not None
+            self._storage.delete_version(upload.key, upload.version_id)
+        else:
+            self._storage.delete_every_version_of(upload.key)
         logger.warning("upload refused and deleted", key=upload.key, reason=str(reason), detail=message)
         self._metrics.add_metric(name="PhotosRefused", unit=MetricUnit.Count, value=1)
         dimensions = {**self._metrics.default_dimensions, "service": self._metrics.service or "media"}

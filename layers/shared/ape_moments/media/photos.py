@@ -40,9 +40,10 @@ def collage_parent(collage_id: str) -> str:
     return f"collages/{collage_id}/"
 
 
-def thumbnail_key(key: str) -> str:
-    """``thumbnails/{original key}.jpg``: under its own prefix, never under albums/ or collages/."""
-    return f"{THUMBNAILS_PREFIX}{key}.jpg"
+def thumbnail_key(key: str, version_id: str | None = None) -> str:
+    """``thumbnails/{original key}[.{version}].jpg``: under its own prefix, never under albums/ or
+    collages/; per version of the original, so two uploads to one key never share a thumbnail."""
+    return f"{THUMBNAILS_PREFIX}{key}{f'.{version_id}' if version_id else ''}.jpg"
 
 
 def file_name_of(name: str) -> str:
@@ -86,6 +87,7 @@ class Photo(StoredModel):
     height: int
     thumbnail_key: str
     uploaded_at: str  # AWSDateTime: when S3 stored it (the event's time)
+    version_id: str | None = None  # the version of the key that was checked: one key is one photo
 
     def to_graphql(self, *, url: str, thumbnail_url: str) -> dict[str, Any]:
         return {

@@ -179,6 +179,7 @@ class StatusChange(ApiModel):
     updated_at: str
     error_message: str | None
     expires_at: int | None
+    sweep_count: None = None  # every status change starts the sweeper's count afresh (removes it)
 
 
 class Order(StoredModel):
@@ -191,6 +192,7 @@ class Order(StoredModel):
     error_message: str | None = None
     expires_at: int | None = None
     payment_id: str | None = None
+    sweep_count: int | None = None  # times the sweeper requeued it in this PROCESSING spell
     created_at: str
     updated_at: str
 

@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
+from ape_moments import metrics
 from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import ValidationError
 from ape_moments.orders.fulfilment import FulfilmentFiles, SourceFileGone
@@ -75,12 +76,14 @@ class OrderProcessor:
             try:
                 check_found(items, found, order.customer_id)
             except ValidationError as gone:
-                self._fail(order_id, f"a source is no longer available ({gone.message}); nothing was charged")
+                message = f"a source is no longer available ({gone.message}); nothing was charged"
+                self._fail(order_id, message, metrics.OrderFailure.SOURCE_GONE)
                 return
             try:
                 payment_id = self._charge_once(order)
             except PaymentDeclined as declined:
-                self._fail(order_id, declined.reason)
+                metrics.payment_declined(order_id)
+                self._fail(order_id, declined.reason, metrics.OrderFailure.PAYMENT_DECLINED)
                 return
             try:
                 order = self._orders.record_payment(order_id, payment_id, updated_at=to_aws_datetime(self._clock()))
@@ -92,9 +95,11 @@ class OrderProcessor:
         except SourceGone as gone:
             # Charged, but a source went before its file was copied: the order cannot be made.
             logger.error("charged order could not be fulfilled; refund due", order_id=order_id, reason=str(gone))
-            self._fail(order_id, f"{gone}; the payment will be refunded")
+            self._fail(order_id, f"{gone}; the payment will be refunded", metrics.OrderFailure.FULFILMENT_ERROR)
             return
-        finish(self._orders, order_id, status_change(OrderStatus.COMPLETED, now=self._clock()), _FROM_PROCESSING)
+        completed = status_change(OrderStatus.COMPLETED, now=self._clock())
+        if finish(self._orders, order_id, completed, _FROM_PROCESSING):
+            metrics.order_completed(order_id)
 
     def _fulfil(self, order: Order, found: Mapping[SourceRef, SourceRecord]) -> None:
         """Copy each item's file (unless a previous delivery did), then write the manifest."""
@@ -119,9 +124,10 @@ class OrderProcessor:
         self._files.put_manifest(order.order_id, manifest(order, sizes))
         logger.info("order fulfilled", order_id=order.order_id, items=len(order.items))
 
-    def _fail(self, order_id: str, reason: str) -> None:
+    def _fail(self, order_id: str, reason: str, failure: metrics.OrderFailure) -> None:
         change = status_change(OrderStatus.FAILED, now=self._clock(), error_message=reason[:MAX_ERROR_MESSAGE])
-        finish(self._orders, order_id, change, _FROM_PROCESSING)
+        if finish(self._orders, order_id, change, _FROM_PROCESSING):
+            metrics.order_failed(order_id, failure)
 
 
 def manifest(order: Order, sizes: Mapping[str, int]) -> dict[str, Any]:
@@ -151,7 +157,8 @@ class DeadLetters:
     def give_up(self, order_id: str) -> None:
         """Record the failure on the order if it is still open."""
         change = status_change(OrderStatus.FAILED, now=self._clock(), error_message=GAVE_UP_MESSAGE)
-        finish(self._orders, order_id, change, _STILL_OPEN)
+        if finish(self._orders, order_id, change, _STILL_OPEN):
+            metrics.order_failed(order_id, metrics.OrderFailure.DEAD_LETTERED)
 
 
 def finish(
@@ -161,8 +168,11 @@ def finish(
     sources: frozenset[OrderStatus],
     *,
     payment_id: str | None = None,
-) -> None:
-    """The backend's last move of an order; if an admin moved it meanwhile, their decision stands."""
+) -> bool:
+    """The backend's last move of an order; if an admin moved it meanwhile, their decision stands.
+
+    True when this call moved the order (its metrics are then published by the caller).
+    """
     try:
         orders.change_status(order_id, change, allowed_from=sources, payment_id=payment_id)
     except ConditionFailed as failed:
@@ -170,5 +180,6 @@ def finish(
         logger.warning(
             "order changed during processing; left as is", order_id=order_id, status=current and current.status
         )
-        return
+        return False
     logger.info("order processed", order_id=order_id, status=change.status.value)
+    return True

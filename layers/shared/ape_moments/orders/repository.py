@@ -8,11 +8,11 @@ status change every order operation makes.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from ape_moments.orders.models import Order, OrderStatus, StatusChange
-from ape_moments.table import Condition, Page, Table
+from ape_moments.table import Condition, Page, Table, from_item, to_item
 
 STATUS_INDEX = "status-createdAt-index"
 _STATUS_KEYS = frozenset({"orderId", "status", "createdAt"})
@@ -24,6 +24,43 @@ class OrdersRepository(Table[Order]):
 
     def list_by_status(self, status: OrderStatus, *, limit: int, token: str | None) -> Page[Order]:
         return self.query_page(STATUS_INDEX, ("status", status.value), _STATUS_KEYS, limit=limit, token=token)
+
+    def processing_since_before(self, cutoff: str, *, page_size: int = 100, max_pages: int = 10) -> Iterator[Order]:
+        """Orders in PROCESSING last changed before ``cutoff`` (an AWSDateTime), oldest created first.
+
+        The sweeper's read: Query on ``status-createdAt-index`` (partition PROCESSING; no Scan). The
+        index is sorted by ``createdAt``, which says nothing about when the order entered
+        PROCESSING, so ``updatedAt < cutoff`` is a filter (every status change writes ``updatedAt``).
+        Bounded by ``max_pages`` per call; what is left is found by the next sweep.
+        """
+        names = {"#s": "status", "#u": "updatedAt"} | self._projection
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": STATUS_INDEX,
+            "KeyConditionExpression": "#s = :processing",
+            "FilterExpression": "#u < :cutoff",
+            "ProjectionExpression": ", ".join(self._projection),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item({":processing": OrderStatus.PROCESSING.value, ":cutoff": cutoff}),
+            "Limit": page_size,
+        }
+        for _ in range(max_pages):
+            response = self._client.query(**query)
+            for item in response.get("Items", []):
+                yield Order.model_validate(from_item(item))
+            if "LastEvaluatedKey" not in response:
+                return
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def mark_requeued(self, order_id: str, *, seen_updated_at: str, now: str) -> Order:
+        """Count one requeue of a stuck order, only if it is still as the sweeper saw it.
+
+        Writes ``updatedAt`` (the stuck clock starts again) and adds 1 to ``sweepCount``; an order
+        that moved since it was read (the worker finished it, another sweep took it) raises
+        ConditionFailed and is left alone.
+        """
+        when = Condition(statuses={OrderStatus.PROCESSING}, equals={"updatedAt": seen_updated_at})
+        return self.update(order_id, {"updatedAt": now}, when=when, add={"sweepCount": 1})
 
     def change_status(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from ape_moments import metrics
 from ape_moments.caller import Caller
 from ape_moments.clock import utc_now
 from ape_moments.errors import Conflict, InternalError, NotFound, ValidationError
@@ -143,6 +144,7 @@ class OrderCreation:
         check_found(items, self._sources.read({ref for _, ref in items}), customer_id)
         order = new_order(request, customer_id=customer_id, now=self._clock())
         self._orders.insert(order)
+        metrics.order_created(order.order_id, order.total_price, order.currency)
         return order
 
     def _create_idempotently(self, request: CreateOrderRequest, customer_id: str) -> Order:
@@ -233,6 +235,7 @@ class OrderSubmission:
             logger.exception("could not queue the order; moving it back to PENDING", order_id=order.order_id)
             self._undo_processing(order)
             raise InternalError("the order could not be queued for processing; try again") from None
+        metrics.order_queued(order.order_id)
         return order
 
     def _undo_processing(self, order: Order) -> None:

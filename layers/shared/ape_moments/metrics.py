@@ -1,0 +1,163 @@
+"""Business metrics: the one module that names them (CloudWatch EMF through Powertools Metrics).
+
+docs/OPERATIONS.md's metric contract is binding: the alarms and the dashboard read exactly these
+names, units and dimension sets. Every function family calls the function of its event here, at
+the moment the event happens (an idempotent replay that did nothing new calls nothing):
+
+    from ape_moments import metrics
+    metrics.order_failed(order_id, metrics.OrderFailure.PAYMENT_DECLINED)
+
+and its handler is wrapped once with ``@metrics.instrumented`` (the cold-start metric, and the
+flush of the invocation's totals into the function's log). Nothing here calls AWS: EMF is a JSON
+line on stdout that CloudWatch Logs turns into metrics.
+
+Dimension sets are exact in CloudWatch, so a metric with an extra dimension (``currency``,
+``reason``) is published twice: the total with ``{service}`` only, through the function's
+``Metrics`` instance (aggregated into one EMF line per invocation), and the datapoint with its
+extra dimension through ``single_metric`` (its own EMF line). A metric of another service than
+the function's own (the sweeper failing an order publishes ``OrdersFailed {service=orders}``) also
+goes through ``single_metric``, with its service set explicitly. Ids are metadata, never dimensions.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+# The namespace comes from POWERTOOLS_METRICS_NAMESPACE (template Globals: ApeMoments/<Stage>); the
+# fallback only serves code run outside a deployed function (unit tests, the bench), which would
+# otherwise fail every flush for want of a namespace.
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "ApeMoments/local"
+
+# The function's own instance: its service is POWERTOOLS_SERVICE_NAME (the template sets it per family).
+metrics = Metrics(namespace=NAMESPACE)
+
+# Read-only functions (getOrder, listOrders) publish no business metric; Powertools warns about
+# that on every invocation, which says nothing useful.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+class Service(StrEnum):
+    ORDERS = "orders"
+    MEDIA = "media"
+    NOTIFICATIONS = "notifications"
+    SWEEPER = "sweeper"
+
+
+class OrderFailure(StrEnum):
+    """``OrdersFailed``'s ``reason`` dimension: a handful of classes, never free text."""
+
+    PAYMENT_DECLINED = "payment_declined"
+    SOURCE_GONE = "source_gone"
+    FULFILMENT_ERROR = "fulfilment_error"
+    DEAD_LETTERED = "dead_lettered"
+    STUCK = "stuck"
+
+
+class PhotoRefusal(StrEnum):
+    """``PhotosRefused``'s ``reason`` dimension."""
+
+    NOT_AN_IMAGE = "not_an_image"
+    TOO_LARGE = "too_large"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    ALBUM_FULL = "album_full"
+    OWNER_GONE = "owner_gone"
+
+
+def instrumented[F: Callable[..., Any]](handler: F) -> F:
+    """Wrap a Lambda handler: ColdStart ``{function_name, service}`` once, the totals flushed after each call."""
+    return metrics.log_metrics(handler, capture_cold_start_metric=True)  # type: ignore[return-value]
+
+
+def _publish(
+    name: str,
+    unit: MetricUnit,
+    value: float,
+    service: Service,
+    *,
+    metadata: dict[str, str],
+    extra: dict[str, str] | None = None,
+) -> None:
+    if extra is None and metrics.service == service.value:
+        metrics.add_metric(name=name, unit=unit, value=value)
+        for key, id_value in metadata.items():
+            # One flush may hold several events (a batch of orders): keep every id.
+            seen = metrics.metadata_set.setdefault(f"{key}s", [])
+            if id_value not in seen:
+                seen.append(id_value)
+        return
+    dimensions = {"service": service.value, **(extra or {})}
+    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE, default_dimensions=dimensions) as one:
+        for key, id_value in metadata.items():
+            one.add_metadata(key=key, value=id_value)
+
+
+def _count(name: str, service: Service, metadata: dict[str, str], **extra: str) -> None:
+    _publish(name, MetricUnit.Count, 1, service, metadata=metadata)
+    if extra:
+        _publish(name, MetricUnit.Count, 1, service, metadata=metadata, extra=extra)
+
+
+# ---- orders ------------------------------------------------------------------------------------
+
+
+def order_created(order_id: str, total: Decimal, currency: str) -> None:
+    """A new order was stored: ``OrdersCreated``, and its value in total and per currency."""
+    ids = {"orderId": order_id}
+    _count("OrdersCreated", Service.ORDERS, ids)
+    value = float(total)  # a metric value is a float; the order's money stays exact
+    _publish("OrderValue", MetricUnit.NoUnit, value, Service.ORDERS, metadata=ids)
+    _publish("OrderValue", MetricUnit.NoUnit, value, Service.ORDERS, metadata=ids, extra={"currency": currency})
+
+
+def order_queued(order_id: str) -> None:
+    _count("OrdersQueued", Service.ORDERS, {"orderId": order_id})
+
+
+def order_completed(order_id: str) -> None:
+    _count("OrdersCompleted", Service.ORDERS, {"orderId": order_id})
+
+
+def order_failed(order_id: str, reason: OrderFailure) -> None:
+    _count("OrdersFailed", Service.ORDERS, {"orderId": order_id}, reason=reason.value)
+
+
+def payment_declined(order_id: str) -> None:
+    _count("PaymentsDeclined", Service.ORDERS, {"orderId": order_id})
+
+
+# ---- media (emitted by the upload-events function and the renderer) ------------------------------
+
+
+def photo_accepted(key: str) -> None:
+    _count("PhotosAccepted", Service.MEDIA, {"key": key})
+
+
+def photo_refused(key: str, reason: PhotoRefusal) -> None:
+    _count("PhotosRefused", Service.MEDIA, {"key": key}, reason=reason.value)
+
+
+def render_finished(item_id: str, *, completed: bool, duration_ms: float) -> None:
+    """A collage or album PDF render ended: ``RendersCompleted`` or ``RendersFailed``, and its duration."""
+    ids = {"itemId": item_id}
+    _count("RendersCompleted" if completed else "RendersFailed", Service.MEDIA, ids)
+    _publish("RenderDuration", MetricUnit.Milliseconds, duration_ms, Service.MEDIA, metadata=ids)
+
+
+# ---- notifications and the sweeper --------------------------------------------------------------
+
+
+def subscription_published(item_id: str) -> None:
+    _count("SubscriptionsPublished", Service.NOTIFICATIONS, {"itemId": item_id})
+
+
+def stuck_item_found(kind: str, item_id: str) -> None:
+    """The sweeper found an item in PROCESSING past its limit (``kind``: order, collage, album)."""
+    _count("StuckItemsFound", Service.SWEEPER, {"itemId": f"{kind}/{item_id}"})
