@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Caller, Stack, guest, user
+from tests.e2e.order_sources import real_photo
 from tests.security.figures import FIGURES
 from tests.security.http_api import Answer, call
 from tests.security.operations import by_name
@@ -67,6 +68,7 @@ class Client:
     def __init__(self, stack: Stack, caller: Caller, ledger: Ledger, seed: int, *, admin: bool = False) -> None:
         self.stack, self.caller, self.ledger, self.admin = stack, caller, ledger, admin
         self.random = random.Random(seed)  # a load mix, not cryptography
+        self.photo = real_photo(caller)  # what its orders print (SPEC 9), uploaded before the load starts
 
     def _call(self, field: str, variables: dict[str, Any]) -> Answer | None:
         try:
@@ -111,7 +113,8 @@ class Client:
         if order is None or roll < 0.25:
             quantity = self.random.randint(1, 20)
             answer = self._call(
-                "createOrder", {"items": [{"sku": "PRINT_5X7", "quantity": quantity}], "currency": "USD"}
+                "createOrder",
+                {"items": [{"sku": "PRINT_5X7", "quantity": quantity, "photoKey": self.photo}], "currency": "USD"},
             )
             if answer and answer.status == 200 and not answer.error_types:
                 with self.ledger.lock:
