@@ -93,8 +93,8 @@ def _seed_sources(event: dict[str, Any]) -> None:
             file_key = f"renders/collages/{collage_id}/collage.jpg"
             template = "STRIP_1X4" if line["sku"] == "PHOTO_STRIP" else "GRID_2X2"
             item = {"collageId": collage_id, "customerId": owner, "name": "Bench",
-                    "s3Prefix": f"collages/{collage_id}/", "template": template, "status": "COMPLETED", "outputKey": file_key, "createdAt": now,
-                    "updatedAt": now}  # fmt: skip
+                    "s3Prefix": f"collages/{collage_id}/", "template": template, "status": "COMPLETED",
+                    "outputKey": file_key, "createdAt": now, "updatedAt": now}  # fmt: skip
             table = os.environ["COLLAGES_TABLE_NAME"]
         else:
             album_id = line["albumId"]
