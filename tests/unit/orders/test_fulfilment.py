@@ -219,3 +219,33 @@ def test_worker_calls_per_item(aws: Any, customer: dict[str, Any], items: int) -
             "s3.PutObject": 1,  # the manifest
         }
     )
+
+
+def test_orders_stored_before_items_named_sources_fail_without_a_charge(
+    aws: Any, customer: dict[str, Any], charges: Any
+) -> None:
+    """A PROCESSING order of the previous release (items without sources) cannot be made: FAILED,
+    nothing charged; a COMPLETED one still reads, its downloads without a URL."""
+    from ape_moments import aws as aws_clients
+    from ape_moments.orders.repository import OrdersRepository
+    from tests.unit.orders.helpers import seed_order
+
+    orders = OrdersRepository("OrdersTable", aws_clients.client("dynamodb"))
+    legacy = []
+    for status in ("PROCESSING", "COMPLETED"):
+        order = seed_order(customer, status, sku="DIGITAL_DOWNLOAD")
+        aws.dynamodb.delete_item(TableName="OrdersTable", Key={"orderId": {"S": order.order_id}})
+        bare = [line.model_copy(update={"photo_key": None}) for line in order.items]
+        orders.insert(order.model_copy(update={"items": bare}))
+        legacy.append(order.order_id)
+    processing_id, completed_id = legacy
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=json.dumps({"orderId": processing_id}))
+    assert deliver(aws, aws.queue_url, "order_worker") == []
+    failed = stored_order(processing_id)
+    assert failed is not None
+    assert failed.status == "FAILED"
+    assert failed.error_message == "items[0]: the item names no photo, collage or album; nothing was charged"
+    assert charges == []
+    completed = call("getOrder", {"orderId": completed_id}, customer)
+    assert completed["items"][0]["downloadUrl"] is None
+    assert completed["items"][0]["photoKey"] is None

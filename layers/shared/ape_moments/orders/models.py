@@ -163,6 +163,11 @@ class OrderItem(ApiModel):
     album_id: str | None = None
 
     @property
+    def has_source(self) -> bool:
+        """False only for orders stored before items named their sources (SPEC 9)."""
+        return any(value is not None for value in (self.photo_key, self.collage_id, self.album_id))
+
+    @property
     def source(self) -> SourceRef:
         given = (
             (SourceKind.PHOTO, self.photo_key),
@@ -221,7 +226,7 @@ class Order(StoredModel):
                     "collageId": item.collage_id,
                     "albumId": item.album_id,
                     "downloadUrl": download_url(fulfilled_key(self.order_id, index, item.sku, item.source))
-                    if self.status is OrderStatus.COMPLETED and item.sku == DIGITAL_DOWNLOAD
+                    if self.status is OrderStatus.COMPLETED and item.sku == DIGITAL_DOWNLOAD and item.has_source
                     else None,
                 }
                 for index, item in enumerate(self.items)

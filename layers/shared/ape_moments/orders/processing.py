@@ -70,6 +70,11 @@ class OrderProcessor:
             # Already finished (a redelivery), cancelled, or deleted: nothing left to do.
             logger.info("order not in PROCESSING; skipped", order_id=order_id, status=order and order.status)
             return
+        unnamed = next((index for index, item in enumerate(order.items) if not item.has_source), None)
+        if unnamed is not None:  # an order stored before items named their sources: nothing to make it from
+            message = f"items[{unnamed}]: the item names no photo, collage or album; nothing was charged"
+            self._fail(order_id, message, metrics.OrderFailure.SOURCE_GONE)
+            return
         items = [(item.sku, item.source) for item in order.items]
         found = self._sources.read({ref for _, ref in items})
         if order.payment_id is None:
