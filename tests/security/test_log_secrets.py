@@ -134,6 +134,9 @@ class PowertoolsCapture:
 
 @pytest.fixture
 def capture(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsCapture]:
+    monkeypatch.setenv(
+        "RENDER_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/render"
+    )  # every handler loads
     for folder in sorted(p.name for p in (ROOT / "src").iterdir() if (p / "app.py").exists()):
         load_handler(folder)  # every handler's Logger exists before the streams are swapped
     found = PowertoolsCapture(monkeypatch)
