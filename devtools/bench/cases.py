@@ -61,7 +61,51 @@ def _sample_order_id(event: dict[str, Any]) -> str:
 def _create_order(invoke: Invoke) -> str:
     event = load_sample("create_order.json")
     event["arguments"].pop("idempotencyKey", None)
+    _seed_sources(event)
     return str(invoke("CreateOrderFunction", event)["orderId"])
+
+
+def _sources_setup(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    _seed_sources(sample)
+    return {}
+
+
+def _seed_sources(event: dict[str, Any]) -> None:
+    """The photos and collages the createOrder sample names (SPEC 9), the sample customer's,
+    orderable (a listed photo, a COMPLETED collage) and with their files: written straight to the
+    bench's moto tables and bucket, like the records the upload pipeline and the renderer write."""
+    import boto3
+
+    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    bucket = os.environ["MEDIA_BUCKET_NAME"]
+    owner = str(event["identity"].get("sub") or event["identity"].get("cognitoIdentityId"))
+    owner = str(event["arguments"].get("customerId") or owner)
+    now = "2026-11-29T10:00:00.000Z"
+    for line in event["arguments"]["items"]:
+        if "photoKey" in line:
+            key = line["photoKey"]
+            item = {"key": key, "parent": key.rsplit("/", 1)[0] + "/", "customerId": owner, "fileName": "booth.jpg",
+                    "contentType": "image/jpeg", "size": 4, "width": 1, "height": 1,
+                    "thumbnailKey": f"thumbnails/{key}.jpg", "uploadedAt": now}  # fmt: skip
+            table, file_key = os.environ["PHOTOS_TABLE_NAME"], key
+        elif "collageId" in line:
+            collage_id = line["collageId"]
+            file_key = f"renders/collages/{collage_id}/collage.jpg"
+            template = "STRIP_1X4" if line["sku"] == "PHOTO_STRIP" else "GRID_2X2"
+            item = {"collageId": collage_id, "customerId": owner, "name": "Bench",
+                    "s3Prefix": f"collages/{collage_id}/", "template": template, "status": "COMPLETED",
+                    "outputKey": file_key, "createdAt": now, "updatedAt": now}  # fmt: skip
+            table = os.environ["COLLAGES_TABLE_NAME"]
+        else:
+            album_id = line["albumId"]
+            file_key = f"renders/albums/{album_id}/album.pdf"
+            item = {"albumId": album_id, "customerId": owner, "name": "Bench", "s3Prefix": f"albums/{album_id}/",
+                    "imageCount": 1, "status": "COMPLETED", "pdfKey": file_key, "createdAt": now,
+                    "updatedAt": now}  # fmt: skip
+            table = os.environ["ALBUMS_TABLE_NAME"]
+        typed = {k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in item.items()}
+        dynamodb.put_item(TableName=table, Item=typed)
+        s3.put_object(Bucket=bucket, Key=file_key, Body=b"\xff\xd8\xff\xd9")
 
 
 def _order_setup(*, processing: bool) -> Setup:
@@ -121,6 +165,7 @@ CASES: dict[str, Case] = {
             "CreateOrderFunction",
             "createOrder",
             "create_order.json",
+            setup=_sources_setup,
             vary=_new_idempotency_key,
             notes=["with an idempotencyKey (a new one each warm run)"],
         ),

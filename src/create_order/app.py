@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ape_moments import metrics, priming
 from ape_moments.api import current_caller, logger, resolve
 from ape_moments.orders.models import CreateOrderRequest, Order
-from ape_moments.orders.wiring import idempotent_orders_settings, order_creation
+from ape_moments.orders.wiring import order_creation, order_creation_settings
 
-idempotent_orders_settings()  # cold start: a missing or malformed variable fails the init, naming it
+order_creation_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 

@@ -9,16 +9,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ape_moments import metrics, priming
 from ape_moments.api import current_caller, logger, resolve
 from ape_moments.orders.models import GetOrderRequest, Order
-from ape_moments.orders.wiring import order_service, orders_settings
+from ape_moments.orders.wiring import order_read_settings, order_reads
 
-orders_settings()  # cold start: a missing or malformed variable fails the init, naming it
+order_read_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 
 @app.resolver(type_name="Query", field_name="getOrder")
 def get_order(**arguments: Any) -> dict[str, Any] | None:
-    order = order_service().get_order(current_caller(app), arguments)
-    return order.to_graphql() if order else None
+    service = order_reads()
+    order = service.get_order(current_caller(app), arguments)
+    return service.to_graphql(order) if order else None
 
 
 priming.prime(app, GetOrderRequest, Order)  # SnapStart: built before the snapshot, nothing connected

@@ -9,16 +9,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ape_moments import metrics, priming
 from ape_moments.api import current_caller, logger, resolve
 from ape_moments.orders.models import ListOrdersRequest, Order
-from ape_moments.orders.wiring import order_service, orders_settings
+from ape_moments.orders.wiring import order_read_settings, order_reads
 
-orders_settings()  # cold start: a missing or malformed variable fails the init, naming it
+order_read_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 
 @app.resolver(type_name="Query", field_name="listOrders")
 def list_orders(**arguments: Any) -> dict[str, Any]:
-    page = order_service().list_orders(current_caller(app), arguments)
-    return {"items": [order.to_graphql() for order in page.items], "nextToken": page.next_token}
+    service = order_reads()
+    page = service.list_orders(current_caller(app), arguments)
+    return {"items": [service.to_graphql(order) for order in page.items], "nextToken": page.next_token}
 
 
 priming.prime(app, ListOrdersRequest, Order)  # SnapStart: built before the snapshot, nothing connected

@@ -10,9 +10,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ape_moments import metrics
 from ape_moments.api import logger
 from ape_moments.orders.processing import ProcessingMessage
-from ape_moments.orders.wiring import idempotent_orders_settings, order_processor
+from ape_moments.orders.wiring import order_fulfilment_settings, order_processor
 
-idempotent_orders_settings()  # cold start: a missing or malformed variable fails the init, naming it
+order_fulfilment_settings()  # cold start: a missing or malformed variable fails the init, naming it
 # Report failures per message even when all fail: each message is retried on its own.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 

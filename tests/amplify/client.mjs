@@ -125,7 +125,28 @@ function claimsOf(token) {
   return token.payload;
 }
 
-const orderItems = [{ sku: 'PRINT_4X6', quantity: 12 }];
+// Every order item names its source (SPEC 9): a photo of the caller's, uploaded as a frontend
+// uploads one (presigned PUT of a real JPEG) and listed once the pipeline took it in.
+const JPEG = Buffer.from('/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAMABADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDiqKKK8A/Wz//Z', 'base64');
+
+async function orderItemsOfANewPhoto(options) {
+  const album = await call('mutations', 'createAlbum', { input: { name: 'To print' } }, options);
+  const upload = await call('mutations', 'presignAlbumUpload', {
+    albumId: album.albumId, fileName: 'booth.jpg', contentType: 'image/jpeg', fileSize: JPEG.length,
+  }, options);
+  const put = await fetch(upload.presignedUrl, { method: 'PUT', headers: { 'Content-Type': 'image/jpeg' }, body: JPEG });
+  check(put.status === 200, `presigned PUT of the photo answered ${put.status}`);
+  for (let attempt = 0; attempt < 75; attempt += 1) {
+    const listed = await call('queries', 'listAlbumPhotos', { albumId: album.albumId }, options);
+    if (listed.items.some((photo) => photo.key === upload.s3Key)) {
+      return [{ sku: 'PRINT_4X6', quantity: 12, photoKey: upload.s3Key }];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('the uploaded photo was never listed');
+}
+
+let orderItems;
 let guestIdentityId;
 let customerSub;
 let customerIdentityId;
@@ -144,7 +165,8 @@ await step('a guest gets identity-pool credentials and calls the API with IAM', 
   check(session.credentials?.accessKeyId, 'no guest credentials');
   check(!session.tokens, 'a guest has no tokens');
   guestIdentityId = session.identityId;
-  const order = await call('mutations', 'createOrder', { items: orderItems, currency: 'EUR' }, { authMode: 'iam' });
+  const guestItems = await orderItemsOfANewPhoto({ authMode: 'iam' });
+  const order = await call('mutations', 'createOrder', { items: guestItems, currency: 'EUR' }, { authMode: 'iam' });
   check(order.customerId === guestIdentityId, `guest order owned by ${order.customerId}`);
   const listed = await orderIdsListed({}, { authMode: 'iam' });
   check(listed.includes(order.orderId), 'the guest does not see their order');
@@ -189,6 +211,7 @@ await step('the signed-in guest gets the authenticated identity and its credenti
 });
 
 await step('orders in the default user-pool mode (access token)', async () => {
+  orderItems = await orderItemsOfANewPhoto();
   const order = await call('mutations', 'createOrder', { items: orderItems, currency: 'USD' });
   check(order.customerId === customerSub && order.status === 'PENDING', JSON.stringify(order));
   check(order.totalPrice === 6 && order.items[0].unitPrice === 0.5, `total ${order.totalPrice}`);
@@ -325,7 +348,8 @@ await step('sign-out succeeds (RevokeToken) and the next session is a new guest'
   const session = await fetchAuthSession();
   check(!session.tokens, 'still signed in');
   check(session.identityId && session.identityId !== customerIdentityId, `identity ${session.identityId}`);
-  const order = await call('mutations', 'createOrder', { items: orderItems, currency: 'USD' }, { authMode: 'iam' });
+  const items = await orderItemsOfANewPhoto({ authMode: 'iam' });
+  const order = await call('mutations', 'createOrder', { items, currency: 'USD' }, { authMode: 'iam' });
   check(order.customerId === session.identityId, 'the new guest owns its order');
 });
 

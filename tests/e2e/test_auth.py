@@ -14,6 +14,7 @@ from botocore.credentials import Credentials
 from moto.utilities.utils import load_resource
 
 from tests.e2e.conftest import PASSWORD, Caller, Stack, guest_credentials, sign_up, sigv4_signer
+from tests.e2e.order_sources import real_photo
 
 pytestmark = pytest.mark.e2e
 
@@ -55,9 +56,11 @@ def test_a_valid_token_sent_as_bearer_is_refused_as_appsync_refuses_it(stack: St
     _assert_unauthorized(_post(stack, {"Authorization": f"Bearer {token}"}))
 
 
-CREATE_ORDER = (
-    'mutation { createOrder(items: [{sku: "PRINT_4X6", quantity: 1}], currency: "USD") { orderId customerId } }'
-)
+def _create_order(photo_key: str) -> str:
+    return (
+        f'mutation {{ createOrder(items: [{{sku: "PRINT_4X6", quantity: 1, photoKey: "{photo_key}"}}], '
+        'currency: "USD") { orderId customerId } }'
+    )
 
 
 def _resigned(token: str, **changes: object) -> str:
@@ -95,7 +98,13 @@ def test_access_tokens_are_accepted_like_id_tokens_with_the_same_owner(stack: St
     assert access["token_use"] == "access"
     assert "aud" not in access
     assert "email" not in access
-    create = json.dumps({"query": CREATE_ORDER})
+
+    # The order names a real photo of the user's (SPEC 9), uploaded with the id token.
+    def sign(request: requests.PreparedRequest) -> None:
+        request.headers["Authorization"] = tokens["IdToken"]
+
+    photo = real_photo(Caller(stack, sign, str(access["sub"])))
+    create = json.dumps({"query": _create_order(photo)})
     by_access = _post(stack, {"Authorization": tokens["AccessToken"]}, create).json()["data"]["createOrder"]
     by_id = _post(stack, {"Authorization": tokens["IdToken"]}, create).json()["data"]["createOrder"]
     assert by_access["customerId"] == by_id["customerId"] == access["sub"]

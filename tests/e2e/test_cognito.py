@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from devtools.local_stack.cognito_front import G, N, padded_hex
 from tests.e2e.conftest import PASSWORD, Stack, sigv4_signer
 from tests.e2e.conftest import Caller as HttpCaller
+from tests.e2e.order_sources import real_photo
 
 pytestmark = pytest.mark.e2e
 
@@ -152,7 +153,9 @@ def test_a_guest_who_signs_in_becomes_the_users_authenticated_identity(stack: St
     guest_id = identity.get_id(IdentityPoolId=stack.identity_pool_id)["IdentityId"]
     guest = _caller(stack, _credentials(stack, guest_id))
     order = guest.graphql(
-        'mutation { createOrder(items: [{sku: "PRINT_4X6", quantity: 1}], currency: "USD") { orderId customerId } }'
+        'mutation($key: String) { createOrder(items: [{sku: "PRINT_4X6", quantity: 1, photoKey: $key}], '
+        'currency: "USD") { orderId customerId } }',
+        {"key": real_photo(guest)},
     )
     assert order.data["createOrder"]["customerId"] == guest_id
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import Caller, Stack, eventually
+from tests.e2e.order_sources import real_photo
 from tests.e2e.test_orders import CREATE_ORDER, GET_ORDER, PROCESS_ORDER
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ def metric_lines(stack: Stack, order_id: str) -> list[str]:
 
 
 def test_an_order_flow_prints_its_metrics_as_metric_lines(stack: Stack, customer_caller: Caller) -> None:
-    items = [{"sku": "PRINT_4X6", "quantity": 4}]
+    items = [{"sku": "PRINT_4X6", "quantity": 4, "photoKey": real_photo(customer_caller)}]  # SPEC 9
     order_id = customer_caller.graphql(CREATE_ORDER, {"items": items, "currency": "GBP"}).data["createOrder"]["orderId"]
     customer_caller.graphql(PROCESS_ORDER, {"id": order_id})
 

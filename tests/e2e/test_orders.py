@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.e2e.conftest import Caller, Stack, eventually
+from tests.e2e.order_sources import JPEG, items_of, real_photo, real_photos
 
 pytestmark = pytest.mark.e2e
 
-ORDER_FIELDS = "orderId customerId status totalPrice currency items { sku quantity unitPrice lineTotal } expiresAt"
+ORDER_FIELDS = (
+    "orderId customerId status totalPrice currency items { sku quantity unitPrice lineTotal photoKey } expiresAt"
+)
 CREATE_ORDER = f"""
 mutation Create($items: [OrderItemInput!]!, $currency: String!) {{
   createOrder(items: $items, currency: $currency) {{ {ORDER_FIELDS} createdAt updatedAt }}
 }}"""
 PROCESS_ORDER = "mutation Process($id: ID!) { processOrder(orderId: $id) { orderId status } }"
-GET_ORDER = "query Get($id: ID!) { getOrder(orderId: $id) { orderId status errorMessage expiresAt } }"
+GET_ORDER = """query Get($id: ID!) {
+  getOrder(orderId: $id) { orderId status errorMessage expiresAt items { sku photoKey downloadUrl } }
+}"""
+DELETE_PHOTO = "mutation($key: String!) { deletePhoto(key: $key) { key } }"
 
 
 def _order_flow(caller: Caller) -> str:
-    created = caller.graphql(
-        CREATE_ORDER,
-        {"items": [{"sku": "PRINT_4X6", "quantity": 4}, {"sku": "PHOTO_ALBUM", "quantity": 1}], "currency": "EUR"},
-    ).data["createOrder"]
+    """An order of a real photo: 4 prints and a download; once COMPLETED the download is the
+    order's own copy of the very bytes uploaded, and stays so when the photo is deleted."""
+    photo = real_photo(caller)
+    items = items_of(photo, ("PRINT_4X6", 4), ("DIGITAL_DOWNLOAD", 1))
+    created = caller.graphql(CREATE_ORDER, {"items": items, "currency": "EUR"}).data["createOrder"]
     assert created["customerId"] == caller.owner_id
     assert created["status"] == "PENDING"
-    assert created["totalPrice"] == 24.30  # 4 x 0.45 + 22.50
+    assert created["totalPrice"] == 3.60  # 4 x 0.45 + 1.80
+    assert [line["photoKey"] for line in created["items"]] == [photo, photo]
     assert created["expiresAt"] > 0
     assert created["createdAt"].endswith("Z")
 
@@ -39,6 +48,14 @@ def _order_flow(caller: Caller) -> str:
     order = eventually(completed)
     assert order, "the order never reached COMPLETED"
     assert order["expiresAt"] is None  # an order that leaves PENDING loses its TTL
+    assert order["items"][0]["downloadUrl"] is None  # prints are not downloads
+    download = order["items"][1]["downloadUrl"]
+    assert f"/fulfillment/{created['orderId']}/" in download
+    assert requests.get(download, timeout=10).content == JPEG
+    # The copy is the order's: deleting the photo changes nothing about the fulfilled order.
+    caller.graphql(DELETE_PHOTO, {"key": photo}).data["deletePhoto"]
+    again = caller.graphql(GET_ORDER, {"id": created["orderId"]}).data["getOrder"]
+    assert requests.get(again["items"][1]["downloadUrl"], timeout=10).content == JPEG
     return created["orderId"]
 
 
@@ -52,9 +69,9 @@ def test_a_guest_signing_with_sigv4_orders_as_their_identity(guest_caller: Calle
 
 
 def test_a_declined_payment_ends_failed_with_the_reason(customer_caller: Caller) -> None:
-    created = customer_caller.graphql(
-        CREATE_ORDER, {"items": [{"sku": "PHOTO_ALBUM", "quantity": 50}], "currency": "USD"}
-    ).data["createOrder"]
+    # Three photos, 100 8x10 prints of each: 1200.00, over the sandbox's limit.
+    items = [{"sku": "PRINT_8X10", "quantity": 100, "photoKey": key} for key in real_photos(customer_caller, 3)]
+    created = customer_caller.graphql(CREATE_ORDER, {"items": items, "currency": "USD"}).data["createOrder"]
     customer_caller.graphql(PROCESS_ORDER, {"id": created["orderId"]})
 
     def failed() -> dict | None:
@@ -71,17 +88,19 @@ def test_two_guests_get_their_own_identities_and_cannot_see_each_other(stack: St
 
     other = guest(stack)
     assert other.owner_id != guest_caller.owner_id
-    order_id = guest_caller.graphql(
-        CREATE_ORDER, {"items": [{"sku": "PRINT_5X7", "quantity": 1}], "currency": "GBP"}
-    ).data["createOrder"]["orderId"]
+    items = items_of(real_photo(guest_caller), ("PRINT_5X7", 1))
+    order_id = guest_caller.graphql(CREATE_ORDER, {"items": items, "currency": "GBP"}).data["createOrder"]["orderId"]
+    # The other guest cannot order the first guest's photo: it reads as missing.
+    refused = other.graphql(CREATE_ORDER, {"items": items, "currency": "GBP"})
+    assert refused.error_types == ["ValidationError"]
+    assert refused.body["errors"][0]["message"] == "items[0].photoKey: no such photo"
     assert other.graphql(GET_ORDER, {"id": order_id}).data["getOrder"] is None
     assert guest_caller.graphql(GET_ORDER, {"id": order_id}).data["getOrder"]["orderId"] == order_id
 
 
 def test_an_admin_lists_orders_by_status(customer_caller: Caller, admin_caller: Caller) -> None:
-    order_id = customer_caller.graphql(
-        CREATE_ORDER, {"items": [{"sku": "DIGITAL_DOWNLOAD", "quantity": 3}], "currency": "USD"}
-    ).data["createOrder"]["orderId"]
+    items = items_of(real_photo(customer_caller), ("DIGITAL_DOWNLOAD", 3))
+    order_id = customer_caller.graphql(CREATE_ORDER, {"items": items, "currency": "USD"}).data["createOrder"]["orderId"]
     listed = admin_caller.graphql(
         "query { listOrders(status: PENDING, limit: 100) { items { orderId status customerId } nextToken } }"
     ).data["listOrders"]
@@ -101,6 +120,8 @@ def test_a_customer_may_not_list_by_status_for_someone_else(customer_caller: Cal
 
 
 def test_a_handler_error_keeps_its_type_and_message(customer_caller: Caller) -> None:
-    response = customer_caller.graphql(CREATE_ORDER, {"items": [{"sku": "NOPE", "quantity": 1}], "currency": "USD"})
+    response = customer_caller.graphql(
+        CREATE_ORDER, {"items": [{"sku": "NOPE", "quantity": 1, "photoKey": "albums/a/1-x.jpg"}], "currency": "USD"}
+    )
     assert response.error_types == ["ValidationError"]
     assert "sku" in response.body["errors"][0]["message"]

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.e2e.conftest import Caller, Stack, eventually
+from tests.e2e.order_sources import real_photo
 
 pytestmark = pytest.mark.e2e
 
@@ -18,11 +19,13 @@ GET_ORDER = "query Get($id: ID!) { getOrder(orderId: $id) { orderId status error
 def test_concurrent_requests_to_different_functions_each_see_their_own_environment(customer_caller: Caller) -> None:
     # createOrder (orders + idempotency tables) and createAlbum (albums table, bucket) side by side:
     # were the environments shared, one of them would write to the other's table and fail.
+    photo = real_photo(customer_caller)
+
     def order(index: int) -> str:
         response = customer_caller.graphql(
-            'mutation($key: String) { createOrder(items: [{sku: "PRINT_4X6", quantity: 1}], currency: "USD", '
-            "idempotencyKey: $key) { orderId } }",
-            {"key": f"parallel-{uuid.uuid4().hex[:8]}-{index}"},
+            'mutation($key: String, $photo: String) { createOrder(items: [{sku: "PRINT_4X6", quantity: 1, '
+            'photoKey: $photo}], currency: "USD", idempotencyKey: $key) { orderId } }',
+            {"key": f"parallel-{uuid.uuid4().hex[:8]}-{index}", "photo": photo},
         )
         return response.data["createOrder"]["orderId"]
 
@@ -61,7 +64,9 @@ def test_a_message_the_worker_keeps_failing_is_redriven_to_the_dead_letter_queue
 
 def test_the_dead_letter_function_fails_an_order_left_in_processing(stack: Stack, customer_caller: Caller) -> None:
     order_id = customer_caller.graphql(
-        'mutation { createOrder(items: [{sku: "PRINT_8X10", quantity: 1}], currency: "USD") { orderId } }'
+        'mutation($photo: String) { createOrder(items: [{sku: "PRINT_8X10", quantity: 1, photoKey: $photo}], '
+        'currency: "USD") { orderId } }',
+        {"photo": real_photo(customer_caller)},
     ).data["createOrder"]["orderId"]
     moved = customer_caller.graphql(
         "mutation($id: ID!) { updateOrderStatus(orderId: $id, status: PROCESSING) { status } }", {"id": order_id}

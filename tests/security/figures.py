@@ -98,6 +98,7 @@ def summary_lines(figures: Figures = FIGURES) -> list[str]:
                 f"{c['faults.dead_lettered']} dead-lettered orders FAILED; "
                 f"{c['faults.charges']} charges for {c['faults.charged_orders']} orders "
                 f"({c['faults.double_charges']} double, the lost-charge-record case included), "
+                f"{c['faults.duplicate_copies']} fulfilment files written twice, "
                 f"{c['faults.lost']} lost, {c['faults.stuck']} stuck, "
                 f"{c['faults.leaks']} leaks, {c['faults.half_written']} half-written",
             )

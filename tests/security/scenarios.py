@@ -16,14 +16,27 @@ Identity = dict[str, Any] | None
 Call = Callable[[str, dict[str, Any], Identity], Any]
 Prepare = Callable[[Call, dict[str, Any], Any], dict[str, Any]]
 
-ORDER = {"items": [{"sku": "PRINT_4X6", "quantity": 2}, {"sku": "PHOTO_STRIP", "quantity": 1}], "currency": "USD"}
+
+def order_of(identity: dict[str, Any]) -> dict[str, Any]:
+    """createOrder's arguments: one item of each kind of source (SPEC 9), real and the identity's
+    (records and files seeded through the repositories, in moto)."""
+    from tests.unit.orders.helpers import seed_album_source, seed_collage_source, seed_photo_source
+
+    return {
+        "items": [
+            {"sku": "PRINT_4X6", "quantity": 2, "photoKey": seed_photo_source(identity)},
+            {"sku": "PHOTO_STRIP", "quantity": 1, "collageId": seed_collage_source(identity, template="STRIP_1X4")},
+            {"sku": "DIGITAL_DOWNLOAD", "quantity": 1, "albumId": seed_album_source(identity)},
+        ],
+        "currency": "USD",
+    }
 
 
 call_in_process: Call = call
 
 
 def _order(call: Call, identity: dict[str, Any]) -> str:
-    return str(call("createOrder", ORDER, identity)["orderId"])
+    return str(call("createOrder", order_of(identity), identity)["orderId"])
 
 
 def _album(call: Call, identity: dict[str, Any], aws: Any, *, photos: int = 0) -> str:
@@ -60,7 +73,7 @@ PREPARE: dict[str, Prepare] = {
     "listAlbums": lambda call, who, aws: (_album(call, who, aws), {"limit": 5})[1],
     "getCollage": lambda call, who, aws: {"collageId": _collage(call, who, aws)},
     "listCollages": lambda call, who, aws: (_collage(call, who, aws), {"limit": 5})[1],
-    "createOrder": lambda call, who, aws: dict(ORDER),
+    "createOrder": lambda call, who, aws: order_of(who),
     "updateOrderStatus": lambda call, who, aws: {"orderId": _order(call, who), "status": "FAILED"},
     "processOrder": lambda call, who, aws: {"orderId": _order(call, who)},
     "createAlbum": lambda call, who, aws: {"input": {"name": "Wedding", "description": "Saturday"}},

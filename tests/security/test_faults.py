@@ -47,6 +47,7 @@ GENERATED = {
     "key",
     "url",
     "thumbnailUrl",
+    "photoKey",  # an order item's source: a fresh photo each run
 }
 
 

@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import Caller, Stack, user
+from tests.e2e.order_sources import real_photo
 from tests.security.faults import LEAK_MARKERS
 from tests.security.figures import FIGURES
 from tests.security.http_api import Answer, call
@@ -155,9 +156,9 @@ def _create(stack: Stack, caller: Caller, field: str, variables: dict[str, Any],
 def world(stack: Stack) -> World:
     owner, victim = user(stack), user(stack)
     secret = f"victim-secret-{uuid.uuid4().hex}"
-    order = {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD"}
     own_ids, victim_ids = [], []
     for caller, ids in ((owner, own_ids), (victim, victim_ids)):
+        order = {"items": [{"sku": "PRINT_4X6", "quantity": 1, "photoKey": real_photo(caller)}], "currency": "USD"}
         ids.append(_create(stack, caller, "createOrder", order, "orderId"))
         ids.append(_create(stack, caller, "createAlbum", {"input": {"name": secret}}, "albumId"))
         ids.append(

@@ -27,6 +27,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Caller, Stack, guest, user
+from tests.e2e.order_sources import real_photo
 from tests.security.figures import FIGURES
 from tests.security.http_api import Answer, call
 from tests.security.operations import by_name
@@ -51,6 +52,7 @@ class Ledger:
     errors: Counter[str] = field(default_factory=Counter)
     orders: dict[str, str] = field(default_factory=dict)  # orderId -> owner id
     albums: dict[str, str] = field(default_factory=dict)
+    photo_albums: dict[str, str] = field(default_factory=dict)  # the albums of the photos orders print
     cancelled: set[str] = field(default_factory=set)
     processed: set[str] = field(default_factory=set)
     unexpected: list[str] = field(default_factory=list)
@@ -67,6 +69,9 @@ class Client:
     def __init__(self, stack: Stack, caller: Caller, ledger: Ledger, seed: int, *, admin: bool = False) -> None:
         self.stack, self.caller, self.ledger, self.admin = stack, caller, ledger, admin
         self.random = random.Random(seed)  # a load mix, not cryptography
+        self.photo = real_photo(caller)  # what its orders print (SPEC 9), uploaded before the load starts
+        with ledger.lock:
+            ledger.photo_albums[self.photo.split("/")[1]] = caller.owner_id
 
     def _call(self, field: str, variables: dict[str, Any]) -> Answer | None:
         try:
@@ -111,7 +116,8 @@ class Client:
         if order is None or roll < 0.25:
             quantity = self.random.randint(1, 20)
             answer = self._call(
-                "createOrder", {"items": [{"sku": "PRINT_5X7", "quantity": quantity}], "currency": "USD"}
+                "createOrder",
+                {"items": [{"sku": "PRINT_5X7", "quantity": quantity, "photoKey": self.photo}], "currency": "USD"},
             )
             if answer and answer.status == 200 and not answer.error_types:
                 with self.ledger.lock:
@@ -240,7 +246,7 @@ def test_mixed_concurrent_load_loses_nothing(stack: Stack) -> None:
         if listed != by_owner[caller.owner_id]:
             extra_or_missing.append((caller.owner_id, len(listed), len(by_owner[caller.owner_id])))
         albums = _listed(stack, caller, "listAlbums", "albumId")
-        created = {a for a, owner in ledger.albums.items() if owner == caller.owner_id}
+        created = {a for a, owner in (ledger.albums | ledger.photo_albums).items() if owner == caller.owner_id}
         if albums != created:
             extra_or_missing.append((caller.owner_id, "albums", len(albums), len(created)))
 

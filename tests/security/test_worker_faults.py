@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from ape_moments.orders import processing
 from ape_moments.orders.payments import SandboxPaymentProvider
-from tests.conftest import FakeContext, cognito_identity, load_handler, sqs_event
+from ape_moments.orders.processing import OrderProcessor
+from tests.conftest import BUCKET, FakeContext, cognito_identity, load_handler, sqs_event
 from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
 from tests.security.figures import FIGURES
-from tests.security.scenarios import ORDER, call_in_process
+from tests.security.scenarios import call_in_process, order_of
 
 __all__ = ["injector"]
 
@@ -95,7 +95,7 @@ def _status(order_id: str, identity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _new_processing_order(identity: dict[str, Any], injector: Injector) -> str:
-    order_id = str(call_in_process("createOrder", ORDER, identity)["orderId"])
+    order_id = str(call_in_process("createOrder", order_of(identity), identity)["orderId"])
     call_in_process("processOrder", {"orderId": order_id}, identity)
     injector.reset()
     return order_id
@@ -107,7 +107,25 @@ def _account(orders: list[str], charges: Counter[str], identity: dict[str, Any])
     FIGURES.add("faults.charged_orders", sum(1 for o in orders if charges[o]))
     FIGURES.add("faults.double_charges", sum(1 for o in orders if charges[o] > 1))
     FIGURES.add("faults.stuck", sum(1 for s in statuses.values() if s in ("PENDING", "PROCESSING")))
+    for order_id, status in statuses.items():
+        _check_files(order_id, status)
     return statuses
+
+
+def _check_files(order_id: str, status: str) -> None:
+    """A COMPLETED order has its manifest naming every copy; no file was ever written twice."""
+    import boto3
+
+    listed = boto3.client("s3").list_object_versions(Bucket=BUCKET, Prefix=f"fulfillment/{order_id}/")
+    versions = Counter(version["Key"] for version in listed.get("Versions", []))
+    FIGURES.add("faults.duplicate_copies", sum(count - 1 for count in versions.values()))
+    assert set(versions.values()) <= {1}, (order_id, versions)
+    manifest_key = f"fulfillment/{order_id}/manifest.json"
+    if status == "COMPLETED":
+        manifest = json.loads(boto3.client("s3").get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+        assert {line["key"] for line in manifest["items"]} | {manifest_key} == set(versions), order_id
+    else:
+        assert manifest_key not in versions, (order_id, status)
 
 
 # The write that records a successful charge (Powertools' idempotency record, completed after
@@ -168,15 +186,15 @@ def test_crash_between_charge_and_completion_never_charges_twice(
     customer = cognito_identity(str(uuid.uuid4()))
     orders = [_new_processing_order(customer, injector) for _ in range(5)]
     crashed: set[str] = set()
-    real_fulfil = processing.fulfil
+    real_fulfil = OrderProcessor._fulfil
 
-    def crash_once(order: Any) -> None:
+    def crash_once(worker: OrderProcessor, order: Any, found: Any) -> None:
         if order.order_id not in crashed:
             crashed.add(order.order_id)
             raise ConnectionError("print lab unreachable")
-        real_fulfil(order)
+        real_fulfil(worker, order, found)
 
-    monkeypatch.setattr(processing, "fulfil", crash_once)
+    monkeypatch.setattr(OrderProcessor, "_fulfil", crash_once)
     _drain(aws)
     FIGURES.add("faults.injected", len(crashed))
     FIGURES.add("faults.worker_crashes", len(crashed))
@@ -211,16 +229,16 @@ def test_poisoned_messages_end_in_the_dead_letter_queue_with_their_order_failed(
     customer = cognito_identity(str(uuid.uuid4()))
     healthy = [_new_processing_order(customer, injector) for _ in range(3)]
     poisoned = [_new_processing_order(customer, injector) for _ in range(3)]
-    real_fulfil = processing.fulfil
+    real_fulfil = OrderProcessor._fulfil
     crashes = Counter[str]()
 
-    def poison(order: Any) -> None:
+    def poison(worker: OrderProcessor, order: Any, found: Any) -> None:
         if order.order_id in poisoned:
             crashes[order.order_id] += 1
             raise RuntimeError("fulfilment keeps crashing")
-        real_fulfil(order)
+        real_fulfil(worker, order, found)
 
-    monkeypatch.setattr(processing, "fulfil", poison)
+    monkeypatch.setattr(OrderProcessor, "_fulfil", poison)
     _drain(aws)
     FIGURES.add("faults.injected", sum(crashes.values()))
     FIGURES.add("faults.worker_crashes", sum(crashes.values()))

@@ -33,19 +33,24 @@ SQS_CONSUMER_ACTIONS = (
 LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | None]]] = {
     "CreateOrderFunction": {
         (("dynamodb:PutItem",), ("OrdersTable.Arn",), None),
+        (("dynamodb:BatchGetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "PhotosTable.Arn"), None),
         (
             ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             ("IdempotencyTable.Arn",),
             None,
         ),
     },
-    "GetOrderFunction": {(("dynamodb:GetItem",), ("OrdersTable.Arn",), None)},
+    "GetOrderFunction": {
+        (("dynamodb:GetItem",), ("OrdersTable.Arn",), None),
+        (("s3:GetObject",), (f"{BUCKET_ARN}/fulfillment/*",), None),  # downloadUrl, presigned when read
+    },
     "ListOrdersFunction": {
+        (("s3:GetObject",), (f"{BUCKET_ARN}/fulfillment/*",), None),
         (
             ("dynamodb:Query",),
             ("${OrdersTable.Arn}/index/customerId-createdAt-index", "${OrdersTable.Arn}/index/status-createdAt-index"),
             None,
-        )
+        ),
     },
     "UpdateOrderStatusFunction": {(("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None)},
     "ProcessOrderFunction": {
@@ -54,6 +59,19 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
     },
     "OrderWorkerFunction": {
         (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        # The sources, checked again; their files copied (server-side) into the order's folder.
+        (("dynamodb:BatchGetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "PhotosTable.Arn"), None),
+        (
+            ("s3:GetObject",),
+            tuple(
+                sorted(
+                    f"{BUCKET_ARN}/{p}" for p in ("albums/*", "collages/*", "renders/albums/*", "renders/collages/*")
+                )
+            ),
+            None,
+        ),
+        (("s3:PutObject",), (f"{BUCKET_ARN}/fulfillment/*",), None),
+        (("s3:ListBucket",), (BUCKET_ARN,), '{"StringLike": {"s3:prefix": "fulfillment/*"}}'),
         (
             ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             ("IdempotencyTable.Arn",),
@@ -364,10 +382,17 @@ def test_no_wildcard_actions_or_resources(function: str) -> None:
         assert not any(resource in {"*", "arn:aws:*"} or resource.endswith(":*") for resource in resources), function
 
 
-def test_order_functions_have_no_s3_access() -> None:
-    for function in ("CreateOrderFunction", "GetOrderFunction", "ListOrdersFunction", "UpdateOrderStatusFunction",
-                     "ProcessOrderFunction", "OrderWorkerFunction", "OrderDeadLetterFunction"):  # fmt: skip
+def test_order_functions_touch_s3_only_where_fulfilment_needs_it() -> None:
+    """SPEC 9 grew SPEC 6's "order functions: no S3": the worker reads the sources' files and
+    writes fulfillment/ only; getOrder/listOrders read fulfillment/ only (downloadUrl); the rest none."""
+    for function in ("CreateOrderFunction", "UpdateOrderStatusFunction", "ProcessOrderFunction",
+                     "OrderDeadLetterFunction"):  # fmt: skip
         assert not any(a.startswith("s3:") for actions, _, _ in function_statements(function) for a in actions)
+    for function in ("GetOrderFunction", "ListOrdersFunction", "OrderWorkerFunction"):
+        for actions, resources, _ in function_statements(function):
+            if any(a in {"s3:PutObject", "s3:ListBucket"} or a.startswith("s3:Delete") for a in actions):
+                assert function == "OrderWorkerFunction"
+                assert all(r.endswith("/fulfillment/*") or r == BUCKET_ARN for r in resources)
 
 
 # ---- functions, data stores, bucket, queues ---------------------------------------------------------

@@ -47,6 +47,27 @@ class IdempotentOrdersSettings(OrdersSettings):
     idempotency_table_name: Required = Field(alias="IDEMPOTENCY_TABLE_NAME")
 
 
+class OrderSourcesSettings(IdempotentOrdersSettings):
+    """createOrder: checks each item's source (SPEC 9) in the Photos, Collages and Albums tables."""
+
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
+    collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
+    albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
+
+
+class OrderFulfilmentSettings(OrderSourcesSettings):
+    """The order worker: checks the sources again, copies their files under fulfillment/."""
+
+    media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
+
+
+class OrderReadSettings(OrdersSettings):
+    """getOrder, listOrders: DIGITAL_DOWNLOAD copies presigned when read (15 minutes by default)."""
+
+    media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
+    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
+
+
 class OrderSubmissionSettings(OrdersSettings):
     """processOrder: hands orders to the worker through the queue."""
 
@@ -114,7 +135,8 @@ class RenderSettings(AlbumSettings, CollageSettings):
 
 
 class Settings(
-    IdempotentOrdersSettings,
+    OrderFulfilmentSettings,
+    OrderReadSettings,
     SweeperSettings,
     UploadEventsSettings,
     PhotoSettings,

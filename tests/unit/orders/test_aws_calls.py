@@ -8,31 +8,37 @@ from typing import Any
 import pytest
 
 from ape_moments.errors import Conflict
+from ape_moments.orders.models import CATALOG
 from tests.conftest import call, count_aws_calls
-from tests.unit.orders.helpers import minutes_ago, seed_order
+from tests.unit.orders.helpers import item, minutes_ago, seed_order
 
 
 @pytest.fixture
 def calls(aws: Any) -> Counter[str]:
-    return count_aws_calls("dynamodb", "sqs")
+    return count_aws_calls("dynamodb", "sqs", "s3")
 
 
-def test_create_order_is_one_write(aws: Any, customer: dict[str, Any], calls: Counter[str]) -> None:
-    call(
-        "createOrder",
-        {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD"},
-        customer,
-    )
-    assert calls == Counter({"dynamodb.PutItem": 1})
+@pytest.mark.parametrize("count", [1, 7, 50])
+def test_create_order_is_one_batched_read_and_one_write_whatever_the_items(
+    aws: Any, customer: dict[str, Any], calls: Counter[str], count: int
+) -> None:
+    # Photos, collages and albums mixed: the sources of all the items are read in one BatchGetItem.
+    skus = list(CATALOG)
+    items = [item(customer, skus[n % len(skus)]) for n in range(count)]
+    calls.clear()
+    order = call("createOrder", {"items": items, "currency": "USD"}, customer)
+    assert len(order["items"]) == count
+    assert calls == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.PutItem": 1})
 
 
 def test_create_order_with_key_is_one_order_write_plus_the_idempotency_record(
     aws: Any, customer: dict[str, Any], calls: Counter[str]
 ) -> None:
-    arguments = {"items": [{"sku": "PRINT_4X6", "quantity": 1}], "currency": "USD", "idempotencyKey": "k-1"}
+    arguments = {"items": [item(customer, "PRINT_4X6")], "currency": "USD", "idempotencyKey": "k-1"}
+    calls.clear()
     call("createOrder", arguments, customer)
     # Powertools: a conditional PutItem of the in-progress record, then UpdateItem with the result.
-    assert calls == Counter({"dynamodb.PutItem": 2, "dynamodb.UpdateItem": 1})
+    assert calls == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.PutItem": 2, "dynamodb.UpdateItem": 1})
     calls.clear()
     call("createOrder", arguments, customer)
     assert calls["dynamodb.PutItem"] == 1  # the replay's in-progress put fails and returns the record

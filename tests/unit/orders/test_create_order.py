@@ -11,6 +11,7 @@ import pytest
 from ape_moments.errors import Conflict, Forbidden, InternalError, ValidationError
 from ape_moments.orders.models import CATALOG
 from tests.conftest import call
+from tests.unit.orders.helpers import item, source_for
 
 # SPEC section 3's price table, written out again on purpose: the test does not trust the code's copy.
 SPEC_PRICES = {
@@ -46,7 +47,7 @@ def test_catalog_matches_spec() -> None:
 @pytest.mark.parametrize("currency", ["USD", "EUR", "GBP"])
 def test_every_sku_is_priced_from_the_catalog(aws: Any, customer: dict[str, Any], currency: str) -> None:
     column = ("USD", "EUR", "GBP").index(currency)
-    items = [{"sku": sku, "quantity": n} for n, sku in enumerate(SPEC_PRICES, start=1)]
+    items = [item(customer, sku, n) for n, sku in enumerate(SPEC_PRICES, start=1)]
     order = create(customer, items, currency)
     expected_total = Decimal(0)
     for line, (sku, prices) in zip(order["items"], SPEC_PRICES.items(), strict=True):
@@ -63,14 +64,14 @@ def test_every_sku_is_priced_from_the_catalog(aws: Any, customer: dict[str, Any]
 
 def test_money_is_exact_where_floats_drift(aws: Any, customer: dict[str, Any]) -> None:
     # 0.45 * 3 and 1.35 * 7 are inexact in binary floating point; the total must still be exact.
-    order = create(customer, [{"sku": "PRINT_4X6", "quantity": 3}, {"sku": "PRINT_5X7", "quantity": 7}], "EUR")
+    order = create(customer, [item(customer, "PRINT_4X6", 3), item(customer, "PRINT_5X7", 7)], "EUR")
     assert Decimal(stored(aws, order["orderId"])["totalPrice"]["N"]) == Decimal("10.80")  # type: ignore[index]
     assert order["totalPrice"] == 10.8
 
 
 def test_new_order_is_pending_for_seven_days(aws: Any, customer: dict[str, Any]) -> None:
     before = datetime.now(UTC)
-    order = create(customer, [{"sku": "PRINT_8X10", "quantity": 1}])
+    order = create(customer, [item(customer, "PRINT_8X10")])
     created = datetime.strptime(order["createdAt"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     assert order["status"] == "PENDING"
     assert order["customerId"] == customer["sub"]
@@ -82,24 +83,25 @@ def test_new_order_is_pending_for_seven_days(aws: Any, customer: dict[str, Any])
 
 
 def test_guest_orders_belong_to_their_identity(aws: Any, guest: dict[str, Any]) -> None:
-    order = create(guest, [{"sku": "PHOTO_STRIP", "quantity": 2}])
+    order = create(guest, [item(guest, "PHOTO_STRIP", 2)])
     assert order["customerId"] == guest["cognitoIdentityId"]
 
 
 def test_customer_id_argument_rules(
     aws: Any, customer: dict[str, Any], other_customer: dict[str, Any], admin: dict[str, Any]
 ) -> None:
-    own = create(customer, [{"sku": "PRINT_4X6", "quantity": 1}], customerId=customer["sub"])
+    own = create(customer, [item(customer, "PRINT_4X6")], customerId=customer["sub"])
     assert own["customerId"] == customer["sub"]
     with pytest.raises(Forbidden):
-        create(customer, [{"sku": "PRINT_4X6", "quantity": 1}], customerId=other_customer["sub"])
-    for_customer = create(admin, [{"sku": "PRINT_4X6", "quantity": 1}], customerId=other_customer["sub"])
+        create(customer, [item(other_customer, "PRINT_4X6")], customerId=other_customer["sub"])
+    for_customer = create(admin, [item(other_customer, "PRINT_4X6")], customerId=other_customer["sub"])
     assert for_customer["customerId"] == other_customer["sub"]
-    for_self = create(admin, [{"sku": "PRINT_4X6", "quantity": 1}])
+    for_self = create(admin, [item(admin, "PRINT_4X6")])
     assert for_self["customerId"] == admin["sub"]
 
 
-ONE = {"sku": "PRINT_4X6", "quantity": 1}
+# Input checks come before any read: a source that does not exist is fine for these.
+ONE = {"sku": "PRINT_4X6", "quantity": 1, "photoKey": "albums/a1/1795000000000-one.jpg"}
 
 
 @pytest.mark.parametrize(
@@ -107,20 +109,23 @@ ONE = {"sku": "PRINT_4X6", "quantity": 1}
     [
         ({"items": [], "currency": "USD"}, "items"),
         ({"items": [{"sku": f"X{i}", "quantity": 1} for i in range(51)], "currency": "USD"}, "items"),
-        ({"items": [{"sku": "PRINT_4X6", "quantity": 0}], "currency": "USD"}, "items[0].quantity"),
-        ({"items": [{"sku": "PRINT_4X6", "quantity": 101}], "currency": "USD"}, "items[0].quantity"),
-        ({"items": [{"sku": "PRINT_4X6", "quantity": -3}], "currency": "USD"}, "items[0].quantity"),
-        ({"items": [{"sku": "PRINT_4X6", "quantity": 1.5}], "currency": "USD"}, "items[0].quantity"),
-        ({"items": [{"sku": "PRINT_4X6", "quantity": True}], "currency": "USD"}, "items[0].quantity"),
-        ({"items": [ONE, {"sku": "POSTER_A1", "quantity": 1}], "currency": "USD"}, "items[1].sku"),
-        ({"items": [ONE, {"sku": "PRINT_4X6", "quantity": 2}], "currency": "USD"}, "items"),
+        ({"items": [ONE | {"quantity": 0}], "currency": "USD"}, "items[0].quantity"),
+        ({"items": [ONE | {"quantity": 101}], "currency": "USD"}, "items[0].quantity"),
+        ({"items": [ONE | {"quantity": -3}], "currency": "USD"}, "items[0].quantity"),
+        ({"items": [ONE | {"quantity": 1.5}], "currency": "USD"}, "items[0].quantity"),
+        ({"items": [ONE | {"quantity": True}], "currency": "USD"}, "items[0].quantity"),
+        ({"items": [ONE, ONE | {"sku": "POSTER_A1"}], "currency": "USD"}, "items[1].sku"),
+        ({"items": [ONE, ONE | {"quantity": 2}], "currency": "USD"}, "items[1].photoKey"),
+        ({"items": [ONE | {"photoKey": "../etc/passwd"}], "currency": "USD"}, "items[0].photoKey"),
+        ({"items": [ONE | {"photoKey": "thumbnails/albums/a1/x.jpg.jpg"}], "currency": "USD"}, "items[0].photoKey"),
+        ({"items": [ONE | {"photoKey": None, "collageId": "not an id"}], "currency": "USD"}, "items[0].collageId"),
         ({"items": [ONE], "currency": "usd"}, "currency"),
         ({"items": [ONE], "currency": "JPY"}, "currency"),
         ({"items": [ONE], "currency": "USD", "idempotencyKey": ""}, "idempotencyKey"),
         ({"items": [ONE], "currency": "USD", "idempotencyKey": "x" * 65}, "idempotencyKey"),
         ({"items": [ONE], "currency": "USD", "idempotencyKey": "has space"}, "idempotencyKey"),
         ({"items": [ONE], "currency": "USD", "idempotencyKey": "ünïcode"}, "idempotencyKey"),
-        ({"items": [{"sku": "PRINT_4X6", "quantity": 1, "unitPrice": 0.01}], "currency": "USD"}, "items[0].unitPrice"),
+        ({"items": [ONE | {"unitPrice": 0.01}], "currency": "USD"}, "items[0].unitPrice"),
     ],
 )
 def test_bad_input_is_a_validation_error_naming_the_field(
@@ -134,16 +139,16 @@ def test_bad_input_is_a_validation_error_naming_the_field(
 
 def test_limits_are_inclusive(aws: Any, customer: dict[str, Any]) -> None:
     skus = list(SPEC_PRICES)
-    order = create(customer, [{"sku": skus[0], "quantity": 100}, {"sku": skus[1], "quantity": 1}])
+    order = create(customer, [item(customer, skus[0], 100), item(customer, skus[1], 1)])
     assert [line["quantity"] for line in order["items"]] == [100, 1]
-    create(customer, [ONE], idempotencyKey="k" * 64)
+    create(customer, [item(customer, "PRINT_4X6")], idempotencyKey="k" * 64)
 
 
 # ---- idempotency keys -----------------------------------------------------------------------------
 
 
 def test_same_key_and_payload_returns_the_same_order(aws: Any, customer: dict[str, Any]) -> None:
-    items = [{"sku": "PRINT_4X6", "quantity": 2}, {"sku": "PHOTO_STRIP", "quantity": 1}]
+    items = [item(customer, "PRINT_4X6", 2), item(customer, "PHOTO_STRIP")]
     first = create(customer, items, idempotencyKey="booth-7")
     again = create(customer, items, idempotencyKey="booth-7")
     reordered = create(customer, list(reversed(items)), idempotencyKey="booth-7")
@@ -153,28 +158,36 @@ def test_same_key_and_payload_returns_the_same_order(aws: Any, customer: dict[st
 
 
 def test_same_key_with_another_payload_is_a_conflict(aws: Any, customer: dict[str, Any]) -> None:
-    create(customer, [{"sku": "PRINT_4X6", "quantity": 2}], idempotencyKey="booth-8")
+    line = item(customer, "PRINT_4X6", 2)
+    create(customer, [line], idempotencyKey="booth-8")
     with pytest.raises(Conflict):
-        create(customer, [{"sku": "PRINT_4X6", "quantity": 3}], idempotencyKey="booth-8")
+        create(customer, [line | {"quantity": 3}], idempotencyKey="booth-8")
     with pytest.raises(Conflict):
-        create(customer, [{"sku": "PRINT_4X6", "quantity": 2}], "EUR", idempotencyKey="booth-8")
+        create(customer, [line], "EUR", idempotencyKey="booth-8")
+    with pytest.raises(Conflict):  # the sources are part of the payload: another photo is another order
+        create(customer, [line | source_for(customer, "PRINT_4X6")], idempotencyKey="booth-8")
     assert order_count(aws) == 1
 
 
 def test_keys_are_per_caller(
     aws: Any, customer: dict[str, Any], other_customer: dict[str, Any], guest: dict[str, Any]
 ) -> None:
-    orders = {create(who, [ONE], idempotencyKey="shared-key")["orderId"] for who in (customer, other_customer, guest)}
+    orders = {
+        create(who, [item(who, "PRINT_4X6")], idempotencyKey="shared-key")["orderId"]
+        for who in (customer, other_customer, guest)
+    }
     assert len(orders) == 3
 
 
 def test_without_a_key_every_call_creates_an_order(aws: Any, customer: dict[str, Any]) -> None:
-    assert create(customer, [ONE])["orderId"] != create(customer, [ONE])["orderId"]
+    line = item(customer, "PRINT_4X6")
+    assert create(customer, [line])["orderId"] != create(customer, [line])["orderId"]
     assert order_count(aws) == 2
 
 
 def test_a_key_is_remembered_for_24_hours_only(aws: Any, customer: dict[str, Any]) -> None:
-    first = create(customer, [ONE], idempotencyKey="day-old")
+    line = item(customer, "PRINT_4X6")
+    first = create(customer, [line], idempotencyKey="day-old")
     records = aws.dynamodb.scan(TableName="IdempotencyTable")["Items"]
     assert len(records) == 1
     expiration = int(records[0]["expiration"]["N"])
@@ -186,7 +199,7 @@ def test_a_key_is_remembered_for_24_hours_only(aws: Any, customer: dict[str, Any
         UpdateExpression="SET expiration = :past",
         ExpressionAttributeValues={":past": {"N": str(int(datetime.now(UTC).timestamp()) - 1)}},
     )
-    later = create(customer, [ONE], idempotencyKey="day-old")
+    later = create(customer, [line], idempotencyKey="day-old")
     assert later["orderId"] != first["orderId"]
 
 
@@ -198,11 +211,12 @@ def test_a_failed_create_leaves_no_key_behind(
     def broken_insert(self: OrdersRepository, order: Any) -> None:
         raise RuntimeError("table unavailable")
 
+    line = item(customer, "PRINT_4X6")
     with monkeypatch.context() as patch:
         patch.setattr(OrdersRepository, "insert", broken_insert)
         with pytest.raises(InternalError):
-            create(customer, [ONE], idempotencyKey="retry-me")
+            create(customer, [line], idempotencyKey="retry-me")
     assert aws.dynamodb.scan(TableName="IdempotencyTable")["Count"] == 0
-    order = create(customer, [ONE], idempotencyKey="retry-me")  # the retry creates the order
+    order = create(customer, [line], idempotencyKey="retry-me")  # the retry creates the order
     assert order_count(aws) == 1
     assert order["status"] == "PENDING"

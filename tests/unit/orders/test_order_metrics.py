@@ -10,7 +10,7 @@ from ape_moments.errors import InternalError
 from ape_moments.orders.queue import ProcessingQueue
 from tests.conftest import call
 from tests.unit.orders.emf import business, dims, emf
-from tests.unit.orders.helpers import seed_order
+from tests.unit.orders.helpers import seed_order, source_for
 from tests.unit.orders.test_processing import deliver, process
 
 __all__ = ["emf"]  # the fixture
@@ -19,7 +19,8 @@ ITEMS = [{"sku": "PRINT_4X6", "quantity": 25}]  # 12.50 in USD
 
 
 def test_create_order_counts_a_new_order_and_not_its_idempotent_replay(aws: Any, customer: Any, emf: Any) -> None:
-    arguments = {"items": ITEMS, "currency": "USD", "idempotencyKey": "metrics-1"}
+    items = [line | source_for(customer, line["sku"]) for line in ITEMS]  # a real photo (SPEC 9)
+    arguments = {"items": items, "currency": "USD", "idempotencyKey": "metrics-1"}
     call("createOrder", arguments, customer)
     points = emf.read()
     assert business(points) == {

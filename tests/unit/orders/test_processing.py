@@ -9,7 +9,9 @@ import pytest
 
 from ape_moments.errors import Conflict, InternalError, NotFound
 from ape_moments.orders import processing
+from ape_moments.orders.fulfilment import FulfilmentFiles
 from ape_moments.orders.payments import DECLINED_OVER_LIMIT, SandboxPaymentProvider
+from ape_moments.orders.processing import OrderProcessor
 from ape_moments.orders.queue import ProcessingQueue
 from tests.conftest import FakeContext, call, load_handler, sqs_event
 from tests.unit.orders.helpers import seed_order, stored_order
@@ -116,15 +118,15 @@ def test_redelivery_after_a_crash_does_not_charge_twice(
     order = seed_order(customer)
     process(customer, order.order_id)
     crashes = {"left": 1}
-    real_fulfil = processing.fulfil
+    real_copy = FulfilmentFiles.copy
 
-    def crash_once(o: Any) -> None:
+    def crash_once(files: FulfilmentFiles, source: str, target: str) -> None:
         if crashes["left"]:
             crashes["left"] -= 1
-            raise ConnectionError("print lab unreachable")
-        real_fulfil(o)
+            raise ConnectionError("bucket unreachable")
+        real_copy(files, source, target)
 
-    monkeypatch.setattr(processing, "fulfil", crash_once)
+    monkeypatch.setattr(FulfilmentFiles, "copy", crash_once)
     assert len(deliver(aws, aws.queue_url, "order_worker")) == 1  # reported as a batch item failure
     assert stored_order(order.order_id).status == "PROCESSING"  # type: ignore[union-attr]
     assert deliver(aws, aws.queue_url, "order_worker") == []  # redelivered, now succeeds
@@ -140,14 +142,14 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue_and_the_orde
     process(customer, healthy.order_id)
     process(customer, poisoned.order_id)
 
-    real_fulfil = processing.fulfil
+    real_fulfil = OrderProcessor._fulfil
 
-    def fail_for_poisoned(o: Any) -> None:
+    def fail_for_poisoned(worker: OrderProcessor, o: Any, found: Any) -> None:
         if o.order_id == poisoned.order_id:
             raise RuntimeError("fulfilment keeps crashing")
-        real_fulfil(o)
+        real_fulfil(worker, o, found)
 
-    monkeypatch.setattr(processing, "fulfil", fail_for_poisoned)
+    monkeypatch.setattr(OrderProcessor, "_fulfil", fail_for_poisoned)
     for _ in range(3):  # maxReceiveCount in the redrive policy
         deliver(aws, aws.queue_url, "order_worker")
     assert stored_order(healthy.order_id).status == "COMPLETED"  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ Prices live only here: clients send SKUs. Pure rules, no I/O.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -15,7 +16,9 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from ape_moments.clock import to_aws_datetime, to_epoch_seconds
+from ape_moments.media.photos import PhotoKey
 from ape_moments.models import ANYONE, STAFF, Actor, ApiModel, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
+from ape_moments.orders.sources import DIGITAL_DOWNLOAD, SourceKind, SourceRef, check_item_sources, fulfilled_key
 
 PENDING_LIFETIME = timedelta(days=7)
 MAX_ERROR_MESSAGE = 500
@@ -79,8 +82,13 @@ ORDER_RULES = StatusRules[OrderStatus](
 
 
 class OrderItemInput(ApiModel):
+    """One line: a SKU, how many, and exactly one source (SPEC 9), of a kind the SKU takes."""
+
     sku: str
     quantity: Annotated[StrictInt, Field(ge=1, le=100)]
+    photo_key: PhotoKey | None = None
+    collage_id: ObjectId | None = None
+    album_id: ObjectId | None = None
 
     @field_validator("sku")
     @classmethod
@@ -89,6 +97,18 @@ class OrderItemInput(ApiModel):
             raise ValueError(f"unknown sku; expected one of {', '.join(CATALOG)}")
         return sku
 
+    def sources(self) -> list[SourceRef]:
+        given = (
+            (SourceKind.PHOTO, self.photo_key),
+            (SourceKind.COLLAGE, self.collage_id),
+            (SourceKind.ALBUM, self.album_id),
+        )
+        return [SourceRef(kind, value) for kind, value in given if value is not None]
+
+    @property
+    def source(self) -> SourceRef:
+        return self.sources()[0]  # exactly one: CreateOrderRequest checks it
+
 
 class CreateOrderRequest(ApiModel):
     items: Annotated[list[OrderItemInput], Field(min_length=1, max_length=50)]
@@ -96,13 +116,11 @@ class CreateOrderRequest(ApiModel):
     customer_id: OwnerId | None = None
     idempotency_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
 
-    @field_validator("items")
-    @classmethod
-    def _each_sku_once(cls, items: list[OrderItemInput]) -> list[OrderItemInput]:
-        skus = [item.sku for item in items]
-        if len(set(skus)) != len(skus):
-            raise ValueError("each sku may appear at most once")
-        return items
+    @model_validator(mode="after")
+    def _sources(self) -> Self:
+        # Raises our ValidationError itself (pydantic lets it through), naming items[i].<source>.
+        check_item_sources([(item.sku, item.sources()) for item in self.items])
+        return self
 
 
 class GetOrderRequest(ApiModel):
@@ -140,6 +158,23 @@ class OrderItem(ApiModel):
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+    photo_key: str | None = None
+    collage_id: str | None = None
+    album_id: str | None = None
+
+    @property
+    def has_source(self) -> bool:
+        """False only for orders stored before items named their sources (SPEC 9)."""
+        return any(value is not None for value in (self.photo_key, self.collage_id, self.album_id))
+
+    @property
+    def source(self) -> SourceRef:
+        given = (
+            (SourceKind.PHOTO, self.photo_key),
+            (SourceKind.COLLAGE, self.collage_id),
+            (SourceKind.ALBUM, self.album_id),
+        )
+        return next(SourceRef(kind, value) for kind, value in given if value is not None)
 
 
 class StatusChange(ApiModel):
@@ -169,8 +204,12 @@ class Order(StoredModel):
     def with_change(self, change: StatusChange) -> Order:
         return self.model_copy(update=change.model_dump())
 
-    def to_graphql(self) -> dict[str, Any]:
-        """The GraphQL ``Order``: money leaves exact decimals only here, as the schema's Float."""
+    def to_graphql(self, download_url: Callable[[str], str | None] = lambda _key: None) -> dict[str, Any]:
+        """The GraphQL ``Order``: money leaves exact decimals only here, as the schema's Float.
+
+        ``download_url`` presigns a fulfilled copy (SPEC 9: DIGITAL_DOWNLOAD items of COMPLETED
+        orders); the copy's key itself never leaves.
+        """
         return {
             "orderId": self.order_id,
             "customerId": self.customer_id,
@@ -183,8 +222,14 @@ class Order(StoredModel):
                     "quantity": item.quantity,
                     "unitPrice": float(item.unit_price),
                     "lineTotal": float(item.line_total),
+                    "photoKey": item.photo_key,
+                    "collageId": item.collage_id,
+                    "albumId": item.album_id,
+                    "downloadUrl": download_url(fulfilled_key(self.order_id, index, item.sku, item.source))
+                    if self.status is OrderStatus.COMPLETED and item.sku == DIGITAL_DOWNLOAD and item.has_source
+                    else None,
                 }
-                for item in self.items
+                for index, item in enumerate(self.items)
             ],
             "errorMessage": self.error_message,
             "expiresAt": self.expires_at,
@@ -201,6 +246,9 @@ def new_order(request: CreateOrderRequest, *, customer_id: str, now: datetime) -
             quantity=item.quantity,
             unit_price=unit_price(item.sku, request.currency),
             line_total=money(unit_price(item.sku, request.currency) * item.quantity),
+            photo_key=item.photo_key,
+            collage_id=item.collage_id,
+            album_id=item.album_id,
         )
         for item in request.items
     ]

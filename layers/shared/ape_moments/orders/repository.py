@@ -85,3 +85,8 @@ class OrdersRepository(Table[Order]):
             equals={"updatedAt": expected_updated_at} if expected_updated_at is not None else {},
         )
         return self.update(order_id, changes, when=when)
+
+    def record_payment(self, order_id: str, payment_id: str, *, updated_at: str) -> Order:
+        """Keep the payment on the PROCESSING order, in one conditional write (ConditionFailed otherwise)."""
+        changes = {"paymentId": payment_id, "updatedAt": updated_at}
+        return self.update(order_id, changes, when=Condition(statuses={OrderStatus.PROCESSING}))

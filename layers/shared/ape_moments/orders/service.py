@@ -33,6 +33,8 @@ from ape_moments.orders.models import (
 )
 from ape_moments.orders.queue import ProcessingQueue
 from ape_moments.orders.repository import OrdersRepository
+from ape_moments.orders.source_repository import SourceRepository
+from ape_moments.orders.sources import check_found
 from ape_moments.table import ConditionFailed, Page
 from ape_moments.validation import parse
 
@@ -45,12 +47,28 @@ def _not_found() -> NotFound:
     return NotFound("orderId: no such order")
 
 
-class OrderService:
-    """getOrder, listOrders, updateOrderStatus: the Orders table is all they need."""
+def no_download(_key: str) -> str | None:
+    """For functions that hand out no download URLs (updateOrderStatus): the field reads null."""
+    return None
 
-    def __init__(self, orders: OrdersRepository, *, clock: Callable[[], datetime] = utc_now) -> None:
+
+class OrderService:
+    """getOrder, listOrders, updateOrderStatus: the Orders table, and for reads the download URLs."""
+
+    def __init__(
+        self,
+        orders: OrdersRepository,
+        *,
+        download_url: Callable[[str], str | None] = no_download,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._orders = orders
+        self._download_url = download_url
         self._clock = clock
+
+    def to_graphql(self, order: Order) -> dict[str, Any]:
+        """The GraphQL Order, its DIGITAL_DOWNLOAD copies presigned now (SPEC 9), never stored."""
+        return order.to_graphql(self._download_url)
 
     def get_order(self, caller: Caller, arguments: dict[str, Any]) -> Order | None:
         request = parse(GetOrderRequest, arguments)
@@ -92,17 +110,20 @@ def _explain(current: Order | None, actor: Actor, target: OrderStatus, owner_id:
 
 
 class OrderCreation:
-    """createOrder: the Orders table, and the Idempotency table for requests with a key."""
+    """createOrder: the sources (one batched read), the Orders table, and the Idempotency table
+    for requests with a key."""
 
     def __init__(
         self,
         orders: OrdersRepository,
+        sources: SourceRepository,
         *,
         idempotency_table: str,
         dynamodb_client: Any,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._orders = orders
+        self._sources = sources
         self._idempotency_table = idempotency_table
         self._dynamodb = dynamodb_client
         self._clock = clock
@@ -118,6 +139,9 @@ class OrderCreation:
         return self._create_idempotently(request, customer_id)
 
     def _insert_new(self, request: CreateOrderRequest, customer_id: str) -> Order:
+        """Check every source in one batched read, in the order's customer's scope, then insert."""
+        items = [(item.sku, item.source) for item in request.items]
+        check_found(items, self._sources.read({ref for _, ref in items}), customer_id)
         order = new_order(request, customer_id=customer_id, now=self._clock())
         self._orders.insert(order)
         metrics.order_created(order.order_id, order.total_price, order.currency)
@@ -129,14 +153,15 @@ class OrderCreation:
             IdempotencyValidationError,
         )
 
-        # The key is scoped to the caller; the payload is compared with the items in sku order.
+        # The key is scoped to the caller; the payload is compared with the items (sources
+        # included) in (sku, source) order, so the order of the items does not matter.
         data = {
             "customerId": customer_id,
             "idempotencyKey": request.idempotency_key,
             "currency": request.currency,
             "items": [
-                {"sku": item.sku, "quantity": item.quantity}
-                for item in sorted(request.items, key=lambda item: item.sku)
+                item.model_dump(by_alias=True, exclude_none=True)
+                for item in sorted(request.items, key=lambda item: (item.sku, item.source))
             ],
         }
         try:

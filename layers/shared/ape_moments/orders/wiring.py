@@ -9,12 +9,20 @@ from __future__ import annotations
 import functools
 
 from ape_moments import aws
+from ape_moments.orders.fulfilment import FulfilmentFiles
 from ape_moments.orders.payments import OncePerOrder, SandboxPaymentProvider
 from ape_moments.orders.processing import DeadLetters, OrderProcessor
 from ape_moments.orders.queue import ProcessingQueue
 from ape_moments.orders.repository import OrdersRepository
 from ape_moments.orders.service import OrderCreation, OrderService, OrderSubmission
-from ape_moments.settings import IdempotentOrdersSettings, OrdersSettings, OrderSubmissionSettings
+from ape_moments.orders.source_repository import SourceRepository
+from ape_moments.settings import (
+    OrderFulfilmentSettings,
+    OrderReadSettings,
+    OrderSourcesSettings,
+    OrdersSettings,
+    OrderSubmissionSettings,
+)
 
 
 @functools.cache
@@ -23,8 +31,18 @@ def orders_settings() -> OrdersSettings:
 
 
 @functools.cache
-def idempotent_orders_settings() -> IdempotentOrdersSettings:
-    return IdempotentOrdersSettings.from_environment()
+def order_creation_settings() -> OrderSourcesSettings:
+    return OrderSourcesSettings.from_environment()
+
+
+@functools.cache
+def order_fulfilment_settings() -> OrderFulfilmentSettings:
+    return OrderFulfilmentSettings.from_environment()
+
+
+@functools.cache
+def order_read_settings() -> OrderReadSettings:
+    return OrderReadSettings.from_environment()
 
 
 @functools.cache
@@ -36,16 +54,37 @@ def _orders(config: OrdersSettings) -> OrdersRepository:
     return OrdersRepository(config.orders_table_name, aws.client("dynamodb"))
 
 
+def _sources(config: OrderSourcesSettings) -> SourceRepository:
+    return SourceRepository(
+        photos_table=config.photos_table_name,
+        collages_table=config.collages_table_name,
+        albums_table=config.albums_table_name,
+        client=aws.client("dynamodb"),
+    )
+
+
 @functools.cache
 def order_service() -> OrderService:
     return OrderService(_orders(orders_settings()))
 
 
 @functools.cache
+def order_reads() -> OrderService:
+    """getOrder and listOrders: DIGITAL_DOWNLOAD copies presigned when read."""
+    config = order_read_settings()
+    files = FulfilmentFiles(config.media_bucket_name, aws.client("s3"))
+    expires_in = config.photo_url_expires_in
+    return OrderService(_orders(config), download_url=lambda key: files.presign_get(key, expires_in=expires_in))
+
+
+@functools.cache
 def order_creation() -> OrderCreation:
-    config = idempotent_orders_settings()
+    config = order_creation_settings()
     return OrderCreation(
-        _orders(config), idempotency_table=config.idempotency_table_name, dynamodb_client=aws.client("dynamodb")
+        _orders(config),
+        _sources(config),
+        idempotency_table=config.idempotency_table_name,
+        dynamodb_client=aws.client("dynamodb"),
     )
 
 
@@ -57,9 +96,10 @@ def order_submission() -> OrderSubmission:
 
 @functools.cache
 def order_processor() -> OrderProcessor:
-    config = idempotent_orders_settings()
+    config = order_fulfilment_settings()
     charge_once = OncePerOrder(SandboxPaymentProvider(), config.idempotency_table_name, aws.client("dynamodb"))
-    return OrderProcessor(_orders(config), charge_once)
+    files = FulfilmentFiles(config.media_bucket_name, aws.client("s3"))
+    return OrderProcessor(_orders(config), _sources(config), files, charge_once)
 
 
 @functools.cache
