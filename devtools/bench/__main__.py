@@ -99,6 +99,15 @@ def _photos(runs: int) -> dict[str, Any]:
         return dict(json.loads(output.read_text()))
 
 
+def _rendering() -> str:
+    """A GRID_3X3 collage of nine 12 MP photos and album PDFs of 10 and 100, each against its floor,
+    in fresh children (`python -m devtools.bench.rendering`, docs/RENDERING.md)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "devtools.bench.rendering"], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    return done.stdout if done.returncode == 0 else f"rendering bench failed: {done.stderr[-2000:]}\n"
+
+
 def run(
     *,
     only: list[str] | None = None,
@@ -144,6 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/PERFORMANCE.md alone")
     parser.add_argument("--json", metavar="PATH", help="also write the raw results as JSON")
     parser.add_argument("--photo-runs", type=int, default=5, help="fresh children per photo and side; 0 skips photos")
+    parser.add_argument("--no-rendering", action="store_true", help="skip the collage and album PDF renders")
     args = parser.parse_args(argv)
     results = run(
         only=args.only,
@@ -159,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
             "\n\n### Photos: the upload pipeline's decode (`check_photo`) against a bare Pillow floor\n\n"
             + photos.render(results["photos"]["photos"], results["photos"]["layer"])
         )
+    if not args.no_rendering:
+        table += "\n\n### Rendering: collage and album PDFs against their floors\n\n```\n" + _rendering() + "```\n"
     print(table)
     if args.json:
         with open(args.json, "w") as stream:
