@@ -395,6 +395,9 @@ def test_subscription_row(
     _, owner = _acting(callers, caller_kind)
     kind = SUBSCRIPTIONS[field]
     create, variables, id_field = TARGET[kind]
+    if create == "createOrder":  # an order names a real photo of the owner's (SPEC 9)
+        photo = _photo(stack, owner, "AlbumPhoto")
+        variables = {**variables, "items": [{**line, "photoKey": photo} for line in variables["items"]]}
     target = str(call(stack, owner, by_name(create), variables).data(create)[id_field])
     arguments = {
         "customerId": {"customerId": owner.owner_id},
