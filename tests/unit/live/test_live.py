@@ -83,11 +83,15 @@ def test_a_status_change_publishes_the_object_as_get_returns_it() -> None:
     assert found is not None
     assert found.payload["status"] == "PROCESSING"
     assert found.payload["expiresAt"] is None
-    assert found.payload["items"] == [{"sku": "PRINT_4X6", "quantity": 12, "unitPrice": 0.5, "lineTotal": 6.0}]
+    # Every field of the item as getOrder returns it; a broadcast carries no URL (downloadUrl null).
+    assert found.payload["items"] == [
+        {"sku": "PRINT_4X6", "quantity": 12, "unitPrice": 0.5, "lineTotal": 6.0}
+        | {"photoKey": None, "collageId": None, "albumId": None, "downloadUrl": None}
+    ]
     assert found.payload["totalPrice"] == 6.0
     # The selection carries every field, so AppSync can match customerId and orderId.
     assert "publishOrderUpdated(order: $payload)" in found.document
-    assert "items { sku quantity unitPrice lineTotal }" in found.document
+    assert "items { sku quantity unitPrice lineTotal photoKey collageId albumId downloadUrl }" in found.document
     for field in ("orderId", "customerId", "status", "updatedAt", "errorMessage"):
         assert f" {field}" in found.document
     assert json.loads(found.variables["payload"]) == found.payload

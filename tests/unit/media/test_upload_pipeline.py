@@ -331,6 +331,7 @@ def test_the_api_functions_never_load_the_imaging_layer(aws: Any, customer: Any)
         "MEDIA_BUCKET_NAME": BUCKET,
         "ORDER_QUEUE_URL": "http://127.0.0.1/q",
         "RENDER_QUEUE_URL": "http://127.0.0.1/r",
+        "GRAPHQL_URL": "http://127.0.0.1/graphql",
     }
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "[]"
