@@ -33,7 +33,6 @@ from ape_moments.media.albums import (
 )
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
-from ape_moments.media.photos import THUMBNAILS_PREFIX
 from ape_moments.media.renders import RenderKind, output_prefix
 from ape_moments.media.uploads import PresignAlbumUploadRequest, PresignedUpload
 from ape_moments.models import actor_of, owner_condition
@@ -144,9 +143,7 @@ class AlbumService:
         if album is None:
             raise _not_found()
         ALBUM_RULES.check_deletable(album.status)
-        self._storage.delete_everything_under(album.s3_prefix)
-        self._storage.delete_everything_under(THUMBNAILS_PREFIX + album.s3_prefix)
-        self._storage.delete_everything_under(output_prefix(RenderKind.ALBUM, album_id))
+        self._storage.delete_item_files(album.s3_prefix, output_prefix(RenderKind.ALBUM, album_id))
         self._photos.delete_keys(self._photos.keys_under(album.s3_prefix))
         when = Condition(owner_id=owner_condition(caller), statuses=ALBUM_RULES.deletable)
         try:

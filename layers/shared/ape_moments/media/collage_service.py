@@ -33,7 +33,6 @@ from ape_moments.media.collages import (
 )
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
-from ape_moments.media.photos import THUMBNAILS_PREFIX
 from ape_moments.media.renders import RenderKind, output_prefix
 from ape_moments.media.uploads import PresignCollageUploadRequest, PresignedUpload
 from ape_moments.models import actor_of, owner_condition
@@ -147,9 +146,7 @@ class CollageService:
         if collage is None:
             raise _not_found()
         COLLAGE_RULES.check_deletable(collage.status)
-        self._storage.delete_everything_under(collage.s3_prefix)
-        self._storage.delete_everything_under(THUMBNAILS_PREFIX + collage.s3_prefix)
-        self._storage.delete_everything_under(output_prefix(RenderKind.COLLAGE, collage_id))
+        self._storage.delete_item_files(collage.s3_prefix, output_prefix(RenderKind.COLLAGE, collage_id))
         self._photos.delete_keys(self._photos.keys_under(collage.s3_prefix))
         try:
             deleted = self._collages.delete(

@@ -105,6 +105,13 @@ class PhotoStorage:
         )
         return url
 
+    def delete_item_files(self, s3_prefix: str, outputs_prefix: str) -> None:
+        """Everything a deleted album or collage leaves in the bucket: its uploads (every
+        version), their thumbnails and its rendered output, in that order."""
+        self.delete_everything_under(s3_prefix)
+        self.delete_everything_under(THUMBNAILS_PREFIX + s3_prefix)
+        self.delete_everything_under(outputs_prefix)
+
     def delete_everything_under(self, prefix: str) -> int:
         """Delete every version and delete marker under ``prefix``; return how many went."""
         if not _PURGEABLE.fullmatch(prefix):
