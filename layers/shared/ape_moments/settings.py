@@ -114,20 +114,17 @@ class LiveTablesSettings(FunctionSettings):
     collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
 
 
-class PublisherSettings(LiveTablesSettings):
-    """The subscription publisher: the tables its streams come from, and the API it publishes to."""
+class ChangeStreamSettings(LiveTablesSettings):
+    """The change stream (every table's stream, one consumer): the tables its records come from,
+    and what its reactions hand changes to (the API for live publishing, the render queue)."""
 
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
     graphql_url: Required = Field(alias="GRAPHQL_URL")
+    render_queue_url: Required = Field(alias="RENDER_QUEUE_URL")
 
 
 class PhotoSettings(AlbumSettings, CollageSettings):
     """listAlbumPhotos, listCollagePhotos, deletePhoto: URLs presigned at read time."""
-
-
-class RenderDispatchSettings(FunctionSettings):
-    """The render dispatcher: submissions read from the tables' streams become render requests."""
-
-    render_queue_url: Required = Field(alias="RENDER_QUEUE_URL")
 
 
 class RenderSettings(AlbumSettings, CollageSettings):
@@ -140,8 +137,7 @@ class Settings(
     SweeperSettings,
     UploadEventsSettings,
     PhotoSettings,
-    RenderDispatchSettings,
     RenderSettings,
-    PublisherSettings,
+    ChangeStreamSettings,
 ):
     """Every variable some function reads (the template tests check no function sets another)."""
