@@ -33,7 +33,6 @@ def test_a_key_of_the_wrong_form_names_the_field_without_the_pattern() -> None:
         '{"a": "\\ud800"}',  # a lone surrogate: UnicodeEncodeError inside the validator
         '{"a": ' + "1" * 5000 + "}",  # over int()'s digit limit
         '{"a": ',  # the decoder's "Expecting value: line 1 column 7 (char 6)"
-        '{"a":' * 5000 + "1" + "}" * 5000,  # RecursionError
         '{"n": NaN}',
         '{"n": Infinity}',
         '{"n": -Infinity}',
