@@ -30,6 +30,9 @@ IDENTITY_TARGET_PREFIX = "AWSCognitoIdentityService."
 USER_POOL_TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 LOGGER = logging.getLogger(__name__)
+# A DynamoDB item nests up to 32 levels, two JSON levels each on the wire ({"M": {...}}), inside a
+# request's own few: far more room than the GraphQL body needs, still far from Python's limit.
+AWS_JSON_MAX_DEPTH = 128
 
 
 class MotoProxy:
@@ -113,7 +116,7 @@ class AwsFront:
 def _json_body(request: Request) -> dict[str, Any] | None:
     """The JSON object a JSON-protocol call sends, or None (not JSON, NaN, too deep, not an object)."""
     try:
-        payload = json_limits.loads(request.get_data() or b"{}")
+        payload = json_limits.loads(request.get_data() or b"{}", max_depth=AWS_JSON_MAX_DEPTH)
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None

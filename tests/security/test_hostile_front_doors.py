@@ -218,3 +218,48 @@ def test_local_sign_in_reads_the_same_for_an_unknown_user_and_a_wrong_password(s
     ok = requests.post(url, json={"username": email, "password": PASSWORD}, timeout=30)
     assert ok.status_code == 200
     assert ok.json()["idToken"]
+
+
+# ---- a bounded sweep: every local endpoint, every hostile body (issue 22, item 6) -------------
+
+SWEEP_BODIES = {
+    "deep-100000": _nested(DEEP).encode(),
+    "deep-object-5000": b'{"a":' * 5000 + b"1" + b"}" * 5000,
+    "NaN": b'{"query": "{ x }", "AuthFlow": NaN, "IdentityPoolId": Infinity}',
+    "list": b"[]",
+    "not-json": b"\xff\xfe{",
+    "2-MiB": b'{"query": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+}
+AWS_TARGETS = [
+    IDENTITY + "GetId",
+    IDENTITY + "GetCredentialsForIdentity",
+    USER_POOL + "InitiateAuth",
+    USER_POOL + "RespondToAuthChallenge",
+    USER_POOL + "RevokeToken",
+    USER_POOL + "SignUp",
+    USER_POOL + "GetUser",
+    "DynamoDB_20120810.GetItem",
+    "AmazonSQS.SendMessage",
+]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("body_name", sorted(SWEEP_BODIES))
+def test_no_local_endpoint_answers_a_hostile_body_with_a_5xx_or_a_page(stack: Stack, body_name: str) -> None:
+    body = SWEEP_BODIES[body_name]
+    origin = stack.graphql_url.removesuffix("/graphql")
+    _, token = sign_up(stack)
+    requests_sent = [
+        ("graphql unauthenticated", requests.post(stack.graphql_url, data=body, timeout=60)),
+        (
+            "graphql signed in",
+            requests.post(stack.graphql_url, data=body, headers={"Authorization": token}, timeout=60),
+        ),
+        ("local sign-in", requests.post(origin + "/local/sign-in", data=body, timeout=60)),
+        ("unknown path", requests.post(origin + "/local/nothing", data=body, timeout=60)),
+    ]
+    requests_sent += [(target, _aws_call(stack, target, body)) for target in AWS_TARGETS]
+    for name, response in requests_sent:
+        assert response.status_code < 500, (name, response.status_code, response.text[:300])
+        assert "text/html" not in response.headers.get("Content-Type", ""), (name, response.text[:300])
+        _no_python_text(response.text)
