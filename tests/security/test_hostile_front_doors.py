@@ -209,7 +209,8 @@ def test_local_sign_in_reads_the_same_for_an_unknown_user_and_a_wrong_password(s
     unknown = requests.post(url, json={"username": "nobody-" + email, "password": PASSWORD}, timeout=30)
     assert (wrong.status_code, wrong.json()) == (unknown.status_code, unknown.json())
     assert wrong.status_code == 400
-    for body in ({}, {"username": 1, "password": []}, [1]):
+    wrong_shapes: list[Any] = [{}, {"username": 1, "password": []}, [1]]
+    for body in wrong_shapes:
         answer = requests.post(url, json=body, timeout=30)
         assert answer.status_code == 400
         _no_python_text(answer.text)
