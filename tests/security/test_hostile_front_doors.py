@@ -22,6 +22,7 @@ import moto
 import pytest
 import requests
 
+from devtools.local_stack import json_limits
 from devtools.local_stack.graphql_server import MALFORMED_REQUEST_MESSAGE, MAX_BODY_BYTES
 from tests.e2e.conftest import PASSWORD, Stack, sign_up
 from tests.e2e.realtime import RealtimeClient, token_auth
@@ -38,6 +39,30 @@ def _no_python_text(text: str) -> None:
 
 def _nested(depth: int) -> str:
     return "[" * depth + "]" * depth
+
+
+# ---- strict, bounded JSON (in-process) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("NaN", "is not JSON"),
+        ("[Infinity]", "is not JSON"),
+        ('{"a": -Infinity}', "is not JSON"),
+        (_nested(json_limits.MAX_DEPTH + 1), "nested too deeply"),
+        (_nested(DEEP), "nested too deeply"),  # a RecursionError inside json, answered as ValueError
+    ],
+)
+def test_json_limits_refuse_what_no_other_json_reader_takes_with_a_value_error(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        json_limits.loads(text)
+
+
+def test_json_limits_take_strict_json_up_to_the_bound() -> None:
+    assert json_limits.loads(_nested(json_limits.MAX_DEPTH)) is not None
+    assert json_limits.loads('{"a": [1, 2.5, "x", null, true]}') == {"a": [1, 2.5, "x", None, True]}
+    assert (json_limits.depth(1), json_limits.depth([]), json_limits.depth({"a": [{}]})) == (0, 1, 3)
 
 
 # ---- GraphQL endpoint (in-process) -------------------------------------------------------------
