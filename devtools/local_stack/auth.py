@@ -94,7 +94,16 @@ class CognitoTokenVerifier:
             raise AuthenticationError("Token has expired.") from error
         except jwt.PyJWTError as error:
             raise AuthenticationError("Valid authorization header not provided.") from error
-        if claims.get(client_claim) not in pool.client_ids:
+        # Cognito's claims have fixed types; a token signed with moto's published key may carry any
+        # (an `aud` list, a groups string): refused like any bad token, never a 500 (issue 22).
+        groups = claims.get("cognito:groups", [])
+        if (
+            not isinstance(claims.get(client_claim), str)
+            or claims[client_claim] not in pool.client_ids
+            or not isinstance(claims.get("sub"), str)
+            or not isinstance(groups, list)
+            or not all(isinstance(group, str) for group in groups)
+        ):
             raise AuthenticationError("Valid authorization header not provided.")
         return claims
 
@@ -175,6 +184,14 @@ class IdentityIssuer:
         self._by_subject: dict[tuple[str, str], str] = {}
 
     def handle(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        logins = request.get("Logins") or {}
+        if (
+            not isinstance(request.get("IdentityPoolId", ""), str)
+            or not isinstance(request.get("IdentityId", ""), str)
+            or not isinstance(logins, dict)
+            or not all(isinstance(value, str) for value in logins.values())
+        ):
+            raise IdentityPoolError("SerializationException", "A request parameter has the wrong type.")
         if operation == "GetId":
             return self._get_id(request)
         return self._get_credentials(request)

@@ -20,6 +20,7 @@ import urllib3
 from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request, Response
 
+from devtools.local_stack import json_limits
 from devtools.local_stack.auth import IdentityIssuer, IdentityPoolError
 from devtools.local_stack.cognito_front import CognitoError, UserPoolFront
 from devtools.local_stack.s3_front import S3Front
@@ -28,6 +29,10 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
 IDENTITY_TARGET_PREFIX = "AWSCognitoIdentityService."
 USER_POOL_TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+LOGGER = logging.getLogger(__name__)
+# A DynamoDB item nests up to 32 levels, two JSON levels each on the wire ({"M": {...}}), inside a
+# request's own few: far more room than the GraphQL body needs, still far from Python's limit.
+AWS_JSON_MAX_DEPTH = 128
 
 
 class MotoProxy:
@@ -59,11 +64,19 @@ class AwsFront:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        response = self._dispatch(request)
+        try:
+            response = self._dispatch(request)
+        except Exception:  # a bug of the local stack: AWS's JSON error shape, never an HTML page
+            LOGGER.exception("AWS request failed: %s %s", request.method, request.path)
+            response = _error("InternalErrorException", "An internal error occurred.", 500)
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
         target = request.headers.get("X-Amz-Target", "")
+        if target and _json_body(request) is None:
+            # What Cognito (and every JSON-protocol service) answers a body that is not one JSON
+            # object within bounds; moto would fail on it with a 500 (issue 22).
+            return _error("SerializationException", "The request body is not a valid JSON object.", 400)
         if target.startswith(IDENTITY_TARGET_PREFIX) and self.identity_issuer is not None:
             operation = target.removeprefix(IDENTITY_TARGET_PREFIX)
             if operation in IdentityIssuer.HANDLED:
@@ -82,30 +95,36 @@ class AwsFront:
         try:
             return Response(json.dumps(self.user_pool_front.handle(operation, payload)), 200, _json_headers())
         except CognitoError as error:
-            body = json.dumps({"__type": error.code, "message": error.message})
-            return Response(body, status=400, headers=_json_headers(error.code))
+            return _error(error.code, error.message, 400)
+        except (TypeError, AttributeError, ValueError):  # a parameter of the wrong type
+            return _error("InvalidParameterException", "A request parameter has the wrong type.", 400)
 
     def _identity(self, operation: str, request: Request) -> Response:
         assert self.identity_issuer is not None
         headers = {"Content-Type": JSON_CONTENT_TYPE}
+        payload = _json_body(request)
+        if payload is None:
+            return _error("SerializationException", "The request body is not a valid JSON object.", 400)
         try:
-            payload = json.loads(request.get_data() or b"{}")
             body = json.dumps(self.identity_issuer.handle(operation, payload)).encode()
             return Response(body, status=200, headers=headers)
         except IdentityPoolError as error:
             headers["x-amzn-ErrorType"] = error.code
             return Response(self.identity_issuer.error_body(error), status=error.status, headers=headers)
-        except ValueError:
-            headers["x-amzn-ErrorType"] = "SerializationException"
-            return Response(b'{"__type": "SerializationException"}', status=400, headers=headers)
 
 
 def _json_body(request: Request) -> dict[str, Any] | None:
+    """The JSON object a JSON-protocol call sends, or None (not JSON, NaN, too deep, not an object)."""
     try:
-        payload = json.loads(request.get_data() or b"{}")
+        payload = json_limits.loads(request.get_data() or b"{}", max_depth=AWS_JSON_MAX_DEPTH)
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def _error(code: str, message: str, status: int) -> Response:
+    body = json.dumps({"__type": code, "message": message})
+    return Response(body, status=status, headers=_json_headers(code))
 
 
 def _json_headers(error_type: str | None = None) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from graphql import (
 )
 from werkzeug.wrappers import Request, Response
 
-from devtools.local_stack import scalars
+from devtools.local_stack import json_limits, scalars
 from devtools.local_stack.auth import (
     BACKEND_ROLE,
     BACKEND_ROLE_NAME,
@@ -64,7 +65,17 @@ DIRECTIVE_BY_MODE = {
     "OPENID_CONNECT": "aws_oidc",
     "AWS_LAMBDA": "aws_lambda",
 }
+LOGGER = logging.getLogger(__name__)
 MALFORMED_REQUEST_MESSAGE = "Unable to parse the request body: a JSON object with a query string is expected."
+# Request bounds (issue 22), a local choice where AppSync publishes none: 1 MiB a body (the
+# largest GraphQL operation AWS's own AppSync targets take) and 10,000 tokens a query (a whole
+# Amplify selection of every field is a few hundred), so a query of 40,000 aliases is refused by
+# the parser in milliseconds instead of taking seconds to validate. MaxIntrospectionDepthRule,
+# among graphql-core's specified rules, bounds introspection's cycles.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_QUERY_TOKENS = 10_000
+INTERNAL_FAILURE_MESSAGE = "An internal failure occurred."
+SIGN_IN_REFUSED = "Incorrect username or password."
 MODE_BY_DIRECTIVE = {directive: mode for mode, directive in DIRECTIVE_BY_MODE.items()}
 PAGE = Path(__file__).with_name("query_page.html")
 # GraphiQL, when `make run` could install it (npm) into .local/graphiql; else the plain page above.
@@ -290,7 +301,11 @@ class GraphQLServer:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        response = self._route(request)
+        try:
+            response = self._route(request)
+        except Exception:  # a bug of the local stack: AppSync's typed answer, never an HTML page
+            LOGGER.exception("request failed: %s %s", request.method, request.path)
+            response = _typed_error("InternalFailureException", INTERNAL_FAILURE_MESSAGE, 500)
         return response(environ, start_response)
 
     def _route(self, request: Request) -> Response:  # noqa: PLR0911 - one return per route
@@ -298,7 +313,10 @@ class GraphQLServer:
             if request.method == "OPTIONS":
                 return self._preflight()
             if request.method == "POST":
-                return self.handle_graphql(request)
+                body = _bounded_body(request)
+                if body is None:
+                    return _typed_error("PayloadTooLargeException", "The request body is too large.", 413)
+                return self.handle_graphql(request, body)
             return _typed_error("MethodNotAllowedException", "Only POST is supported on /graphql.", 405)
         if request.path == "/" and request.method == "GET":
             page = GRAPHIQL_PAGE if graphiql_installed() else PAGE
@@ -333,12 +351,22 @@ class GraphQLServer:
         return Response((GRAPHIQL_MODULES / path).read_bytes(), content_type=f"{content_type}; charset=utf-8")
 
     def _local_sign_in(self, request: Request) -> Response:
-        """Local helper for the query page: email + password -> id token (USER_PASSWORD_AUTH)."""
+        """Local helper for the query page: email + password -> id token (USER_PASSWORD_AUTH).
+
+        Answers in Cognito's words only: an unknown user and a wrong password read the same, and no
+        exception text reaches the page (issue 22)."""
         try:
-            body = json.loads(request.get_data() or b"{}")
-            return _json_response({"idToken": self._sign_in(body["username"], body["password"])})
-        except Exception as error:  # the page shows the message
-            return _json_response({"error": str(error)}, status=400)
+            body = json_limits.loads(_bounded_body(request) or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("username", "password")):
+            return _json_response({"error": "username and password (strings) are required."}, status=400)
+        try:
+            token = self._sign_in(body["username"], body["password"])
+        except Exception:  # NotAuthorized, UserNotFound, a bad parameter: one answer, details to the log
+            LOGGER.info("local sign-in refused", exc_info=True)
+            return _json_response({"error": SIGN_IN_REFUSED}, status=400)
+        return _json_response({"idToken": token})
 
     # ---- authentication ---------------------------------------------------------------------------
 
@@ -353,8 +381,7 @@ class GraphQLServer:
 
     # ---- execution ---------------------------------------------------------------------------
 
-    def handle_graphql(self, request: Request) -> Response:
-        body = request.get_data()
+    def handle_graphql(self, request: Request, body: bytes) -> Response:
         try:
             caller = self.authenticate(request, body)
         except AuthenticationError as error:
@@ -364,7 +391,7 @@ class GraphQLServer:
             return _malformed(MALFORMED_REQUEST_MESSAGE)
         query, variables = payload["query"], payload.get("variables") or {}
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_QUERY_TOKENS)
         except GraphQLError as error:
             return self._request_errors([error])
         if errors := validate(self.schema, document):
@@ -511,12 +538,20 @@ class GraphQLServer:
         }
 
 
+def _bounded_body(request: Request) -> bytes | None:
+    """The body, or None when it is over MAX_BODY_BYTES (read no further than that)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body
+
+
 def _request_payload(body: bytes) -> dict[str, Any] | None:
     """The request's JSON object, or None when it is not one AppSync would take (no Python text
     ever reaches the client)."""
     try:
-        payload = json.loads(body)
-    except ValueError:
+        payload = json_limits.loads(body)
+    except ValueError:  # not JSON, NaN, too deep
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return None

@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -53,8 +54,11 @@ from websockets.http11 import Request
 from websockets.sync.server import Server, ServerConnection, serve
 from websockets.typing import Subprotocol
 
+from devtools.local_stack import json_limits
 from devtools.local_stack.auth import AuthenticatedCaller, AuthenticationError, SignedRequest
-from devtools.local_stack.graphql_server import GraphQLServer, ResolverError
+from devtools.local_stack.graphql_server import MAX_QUERY_TOKENS, GraphQLServer, ResolverError
+
+LOGGER = logging.getLogger(__name__)
 
 CONNECTION_TIMEOUT_MS = 300_000  # what AppSync announces in connection_ack
 SUBPROTOCOL = Subprotocol("graphql-ws")
@@ -100,7 +104,7 @@ class Connection:
 def _b64_json(text: str) -> dict[str, Any]:
     padded = text + "=" * (-len(text) % 4)
     try:
-        value = json.loads(base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_")))
+        value = json_limits.loads(base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_")))
     except (binascii.Error, ValueError) as error:
         raise AuthenticationError(UNAUTHORIZED) from error
     if not isinstance(value, dict):
@@ -201,7 +205,7 @@ class RealtimeEndpoint:
             connection = Connection(websocket, None, UNAUTHORIZED)
         try:
             for raw in websocket:
-                if not self._handle(connection, raw, source_ip):
+                if not self._handle_safely(connection, raw, source_ip):
                     break
         except ConnectionClosed:
             pass
@@ -210,13 +214,28 @@ class RealtimeEndpoint:
             with self._lock:
                 self._subscriptions = [s for s in self._subscriptions if s.connection is not connection]
 
+    def _handle_safely(self, connection: Connection, raw: str | bytes, source_ip: str) -> bool:
+        """``_handle``, with any failure on hostile input answered as an error message: the socket
+        stays open, never closed with 1011 (issue 22)."""
+        try:
+            return self._handle(connection, raw, source_ip)
+        except ConnectionClosed:
+            raise
+        except Exception:
+            LOGGER.exception("realtime message failed")
+            error = {"errorType": "BadRequestException", "message": "The message could not be processed."}
+            connection.send({"type": "error", "payload": {"errors": [error]}})
+            return True
+
     def _handle(self, connection: Connection, raw: str | bytes, source_ip: str) -> bool:
         """One client message; False closes the connection."""
         try:
-            message = json.loads(raw)
-            kind = message.get("type") if isinstance(message, dict) else None
+            message = json_limits.loads(raw)
         except ValueError:
-            kind, message = None, {}
+            message = {}
+        if not isinstance(message, dict):
+            message = {}
+        kind = message.get("type")
         if kind == "connection_init":
             if connection.caller is None:
                 error = {"errorType": "UnauthorizedException", "message": connection.refusal, "errorCode": 401}
@@ -273,17 +292,22 @@ class RealtimeEndpoint:
     def _subscribe(self, connection: Connection, subscription_id: str, payload: Any, source_ip: str) -> Subscription:
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), str):
             raise _StartError("BadRequestException", "The start message needs payload.data.")
-        authorization = (payload.get("extensions") or {}).get("authorization") or {}
+        extensions = payload.get("extensions") or {}
+        authorization = (extensions.get("authorization") if isinstance(extensions, dict) else None) or {}
+        if not isinstance(authorization, dict):
+            raise _StartError("UnauthorizedException", UNAUTHORIZED)
         try:
             caller = self._authenticate(authorization, source_ip, "/graphql", payload["data"].encode())
         except AuthenticationError as error:
             raise _StartError("UnauthorizedException", UNAUTHORIZED) from error
         try:
-            request = json.loads(payload["data"])
-            document = parse(request["query"])
+            request = json_limits.loads(payload["data"])
+            document = parse(request["query"], max_tokens=MAX_QUERY_TOKENS)
         except (ValueError, KeyError, TypeError, GraphQLError) as error:
             raise _StartError(None, "", [{"message": getattr(error, "message", "Invalid request data.")}]) from error
         variables = request.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise _StartError(None, "", [{"message": "variables must be a JSON object."}])
         if errors := validate(self._graphql.schema, document):
             raise _StartError(None, "", [{"message": error.message} for error in errors])
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

@@ -3,7 +3,8 @@
 moto stores any presigned PUT (no signature, expiry or signed-header check) and answers CORS
 loosely, so S3 requests pass through here first:
 - a presigned request is verified with SigV4 (signature, expiry, signed Content-Type and
-  Content-Length) against the secret of the key that signed it, else 403 as S3 answers;
+  Content-Length) against the secret of the key that signed it, else 403 as S3 answers, and so
+  is one carrying an x-amz-* header it did not sign (S3's "headers ... which were not signed");
 - an anonymous request is refused (the bucket blocks all public access);
 - a preflight (OPTIONS) is answered from the bucket's CorsConfiguration in the template, and
   actual responses carry the matching rule's CORS headers;
@@ -38,6 +39,12 @@ def _credential_service(request: Request) -> str | None:
         credential = authorization.split("Credential=", 1)[1].split(",", 1)[0]
     parts = credential.split("/")
     return parts[3] if len(parts) >= 5 else None
+
+
+def _unsigned_amz_headers(request: Request) -> list[str]:
+    signed = set(request.args.get("X-Amz-SignedHeaders", "").lower().split(";"))
+    present = {name.lower() for name in request.headers.keys()}  # noqa: SIM118 - Headers iterate as pairs
+    return sorted(name for name in present if name.startswith("x-amz-") and name not in signed)
 
 
 def s3_error(status: int, code: str, message: str, resource: str = "") -> Response:
@@ -96,6 +103,13 @@ class S3Front:
                 )
             except SignatureError as error:
                 return self._with_cors(request, bucket, s3_error(403, error.code, error.message, request.path))
+            if _unsigned_amz_headers(request):
+                # S3 refuses x-amz-* headers a presigned URL did not sign (x-amz-meta-*, a website
+                # redirect, an ACL): the URL's holder may not add them (issue 22).
+                response = s3_error(
+                    403, "AccessDenied", "There were headers present in the request which were not signed", request.path
+                )
+                return self._with_cors(request, bucket, response)
         elif "Authorization" not in request.headers:
             response = s3_error(403, "AccessDenied", "Access Denied", request.path)
             return self._with_cors(request, bucket, response)

@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 from graphql import GraphQLError, GraphQLScalarType, GraphQLSchema, StringValueNode, ValueNode
 from graphql.language import IntValueNode
 
+from devtools.local_stack import json_limits
+
 PRELUDE = """
 scalar AWSDate
 scalar AWSTime
@@ -94,25 +96,30 @@ def _timestamp(value: Any) -> int:
 
 
 def _json_input(value: Any) -> str:
-    """AWSJSON arrives as a string of JSON. It must parse; the function receives the text itself
-    (what direct Lambda resolvers are reported to get, and what the handlers expect)."""
+    """AWSJSON arrives as a string of JSON. It must parse as strict JSON (no NaN or Infinity, within
+    the depth bound); the function receives the text itself (what direct Lambda resolvers are
+    reported to get, and what the handlers expect). The message never carries the parser's text."""
     if not isinstance(value, str):
-        raise GraphQLError(f"Invalid AWSJSON value: expected a JSON string, got {value!r}")
+        raise GraphQLError("Invalid AWSJSON value: expected a string of JSON.")
     try:
-        json.loads(value)
+        json_limits.loads(value)
     except ValueError as error:
-        raise GraphQLError(f"Invalid AWSJSON value: {error}") from error
+        raise GraphQLError("Invalid AWSJSON value: not valid JSON.") from error
     return value
 
 
 def _json_output(value: Any) -> str:
+    """A resolver's AWSJSON as strict JSON text: NaN or Infinity is an error, never sent."""
     if isinstance(value, str):
         try:
-            json.loads(value)
+            json_limits.loads(value)
         except ValueError as error:
-            raise GraphQLError(f"Invalid AWSJSON value: {error}") from error
+            raise GraphQLError("Invalid AWSJSON value: not valid JSON.") from error
         return value
-    return json.dumps(value, separators=(",", ":"))
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except (ValueError, RecursionError) as error:
+        raise GraphQLError("Invalid AWSJSON value: not valid JSON.") from error
 
 
 def _literal(parse: Callable[[Any], Any], *, integer: bool = False) -> Callable[..., Any]:

@@ -110,3 +110,27 @@ def jpeg_segments(data: bytes) -> list[int]:
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
         position += 2 + length
     return markers
+
+
+def jpeg_scan_bomb(width: int, height: int, repeats: int, mode: str = "L") -> bytes:
+    """A progressive JPEG whose last scan is repeated ``repeats`` more times (issue 22).
+
+    Every repeat is a valid refinement scan that libjpeg decodes over the whole coefficient
+    buffer, so the decode costs ``repeats`` times a full-frame pass while the file grows by a
+    few hundred bytes a repeat.
+    """
+    data = encode(Image.new(mode, (width, height), 128 if mode == "L" else GREEN), "JPEG", progressive=True)
+    last_scan = data.rindex(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    return data[:end] + data[last_scan:end] * repeats + data[end:]
+
+
+def png_in_chunks(width: int, height: int, pieces: int) -> bytes:
+    """A real grey PNG whose compressed data is cut into ``pieces`` IDAT chunks, plus as many empty
+    ones: Pillow reads it, chunk by chunk, in Python."""
+    compressed = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
+    size = max(1, -(-len(compressed) // pieces))
+    chunks = [_chunk(b"IDAT", compressed[i : i + size]) for i in range(0, len(compressed), size)]
+    empty = _chunk(b"IDAT", b"") * max(0, pieces - len(chunks))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + b"".join(chunks) + empty + _chunk(b"IEND", b"")

@@ -16,8 +16,10 @@ from tests.unit.imaging.images import (
     encode,
     exif_with_gps,
     jpeg_declaring,
+    jpeg_scan_bomb,
     noisy,
     png_declaring,
+    png_in_chunks,
     quadrant_marker,
     rgb16_png,
     two_halves,
@@ -60,6 +62,9 @@ HOSTILE: dict[str, tuple[bytes, str, str]] = {
     "random-bytes": (os.urandom(4096), "image/png", "not_an_image"),
     "png-declaring-30000x30000": (png_declaring(30000, 30000), "image/png", "too_many_pixels"),
     "jpeg-declaring-30000x30000": (jpeg_declaring(30000, 30000), "image/jpeg", "too_many_pixels"),
+    # issue 22: a minute of decoding in 50 KB, and a PNG that costs Pillow's chunk loop seconds
+    "jpeg-scan-bomb": (jpeg_scan_bomb(3000, 3000, 2500), "image/jpeg", "too_costly"),
+    "png-of-200000-chunks": (png_in_chunks(64, 64, 200_000), "image/png", "too_costly"),
 }
 
 

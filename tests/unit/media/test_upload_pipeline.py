@@ -116,6 +116,46 @@ def test_a_hostile_file_is_refused_deleted_every_version_logged_and_counted(
     assert ("PhotosRefused", {"service": "ape-moments-test", "reason": reason}) in metric_rows(emitted(capsys))
 
 
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        {"ContentDisposition": "attachment; filename=evil.html"},
+        {"CacheControl": "public, max-age=31536000"},
+        {"ContentEncoding": "gzip"},
+        {"Metadata": {"owner": "someone-else"}},
+        {"WebsiteRedirectLocation": "https://example.com/"},
+    ],
+    ids=["content-disposition", "cache-control", "content-encoding", "x-amz-meta", "redirect"],
+)
+def test_an_upload_stored_with_headers_of_its_own_is_refused_and_deleted(
+    chosen: dict[str, Any], aws: Any, customer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 22: S3 stores unsigned headers of a presigned PUT and serves them back; a real photo
+    that carries any is not one of ours."""
+    album = seed_album(customer)
+    key = f"{album.s3_prefix}1764400000000-headers.jpg"
+    data = encode(noisy(64, 48), "JPEG")
+    version = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType="image/jpeg", **chosen)["VersionId"]
+    deliver(s3_created_event(key, version_id=version, size=len(data)))
+    assert versions_under(aws.s3, album.s3_prefix) == []
+    assert photos().get(key) is None
+    assert image_count(album.album_id) == 0
+    logged = [r for r in caplog.records if r.getMessage() == "upload refused and deleted"]
+    assert [getattr(r, "reason", None) for r in logged] == ["chosen_headers"]
+
+
+def test_a_good_photo_right_after_a_scan_bomb_is_accepted_promptly(aws: Any, customer: Any) -> None:
+    album = seed_album(customer)
+    bomb, content_type, _ = HOSTILE["jpeg-scan-bomb"]
+    started = time.perf_counter()
+    deliver(land(aws.s3, f"{album.s3_prefix}1-bomb.jpg", bomb, content_type))
+    deliver(land(aws.s3, f"{album.s3_prefix}2-good.jpg", encode(noisy(640, 480), "JPEG"), "image/jpeg"))
+    assert time.perf_counter() - started < 10  # generous: both together, on a busy machine
+    assert photos().get(f"{album.s3_prefix}1-bomb.jpg") is None
+    assert photos().get(f"{album.s3_prefix}2-good.jpg") is not None
+    assert image_count(album.album_id) == 1
+
+
 def test_refusals_and_acceptances_follow_the_metric_contract(
     aws: Any, customer: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:

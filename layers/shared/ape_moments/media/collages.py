@@ -109,16 +109,27 @@ def _decode_json(value: Any) -> Any:
     if len(value) > _MAX_JSON_TEXT:
         raise ValueError(f"at most {_MAX_JSON_TEXT} characters of JSON text")
     try:
-        return json.loads(value)
+        # Strict JSON (issue 22): Python reads NaN and Infinity, which JSON.parse cannot read back.
+        return json.loads(value, parse_constant=_not_json)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ValueError("not valid JSON") from None
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _compact_metadata(value: Any) -> str:
     if not isinstance(value, dict):
         raise ValueError("must be a JSON object")
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if len(text.encode()) > MAX_METADATA_BYTES:
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        size = len(text.encode())
+    except UnicodeEncodeError:  # a lone surrogate (\ud800): not text JSON can carry
+        raise ValueError("not valid JSON text") from None
+    except (ValueError, RecursionError):  # NaN or Infinity given as numbers (a direct invoke), too deep
+        raise ValueError("not valid JSON") from None
+    if size > MAX_METADATA_BYTES:
         raise ValueError(f"at most {MAX_METADATA_BYTES} bytes of JSON")
     return text
 

@@ -5,8 +5,11 @@ one S3 ObjectCreated record:
 
 1. a photo already recorded under this key is done (S3 delivered the event again): nothing else;
 2. the album or collage must exist, else the upload is deleted (its URL outlived the item);
-3. the exact version S3 reported is downloaded to /tmp and decoded by ``check_photo``; a refusal
-   deletes every version of the key, is logged with its reason and counted (``PhotosRefused``);
+3. the exact version S3 reported is downloaded to /tmp; one stored with headers or metadata the
+   presigned PUT does not set (Content-Disposition, Cache-Control, x-amz-meta-*, ...) is refused,
+   the rest is decoded by ``check_photo``, its work bounded (scan bombs refused before decoding);
+   a refusal deletes every version of the key, is logged with its reason and counted
+   (``PhotosRefused``);
 4. the thumbnail is written under ``thumbnails/`` (outside the notifications: never an upload);
 5. one transaction puts the record if absent and counts it on the album (up to the album's
    limit), or checks the collage still exists: so ``imageCount`` is exact under redelivered
@@ -55,6 +58,7 @@ class Refusal(StrEnum):
     ALBUM_FULL = "album_full"  # the album holds MAX_PHOTOS_PER_ALBUM photos already
     OWNER_GONE = "owner_gone"  # its album or collage was deleted
     OVERWRITE = "overwrite"  # a second upload to a key that already holds a photo
+    CHOSEN_HEADERS = "chosen_headers"  # stored with headers or metadata the presigned PUT does not set
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,11 @@ class PhotoPipeline:
             except UploadGone:
                 logger.info("upload deleted before it was processed", key=upload.key)
                 return Outcome.GONE
+            if downloaded.chosen_headers:
+                # Served back with the photo, they would be the uploader's say over how a browser
+                # treats it (a download, a cache, a redirect): such an upload is not one of ours.
+                detail = f"stored with {', '.join(downloaded.chosen_headers)}"
+                return self._refuse(upload, Refusal.CHOSEN_HEADERS, detail)
             try:
                 checked = self._check(scratch.name, downloaded.content_type)
             except PhotoRefused as refused:

@@ -44,6 +44,21 @@ class UploadGone(Exception):  # noqa: N818 - a storage-layer signal
 class Downloaded:
     content_type: str  # as the upload stored it (the presigned PUT signed it)
     size: int
+    # Response headers the uploader chose beyond the signed ones (S3 stores an unsigned
+    # Content-Disposition, Cache-Control, Content-Encoding, ... and serves them back): names only.
+    chosen_headers: tuple[str, ...] = ()
+
+
+# What a GetObject answer may carry that the uploader chose; none is set by the presigned PUT we
+# hand out, so any of them marks an upload made with headers of its own (issue 22).
+_CHOSEN_HEADERS = (
+    "ContentDisposition",
+    "CacheControl",
+    "ContentEncoding",
+    "ContentLanguage",
+    "WebsiteRedirectLocation",
+    "Metadata",
+)
 
 
 class PurgeIncomplete(Exception):  # noqa: N818 - a storage-layer signal
@@ -142,7 +157,8 @@ class PhotoStorage:
             into.write(chunk)
             size += len(chunk)
         into.flush()
-        return Downloaded(content_type=str(response.get("ContentType") or ""), size=size)
+        chosen = tuple(name for name in _CHOSEN_HEADERS if response.get(name))
+        return Downloaded(content_type=str(response.get("ContentType") or ""), size=size, chosen_headers=chosen)
 
     def put_thumbnail(self, key: str, data: bytes, *, content_type: str) -> None:
         """Write a thumbnail; its key is under thumbnails/, outside the upload notifications."""
