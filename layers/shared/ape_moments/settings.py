@@ -134,6 +134,35 @@ class RenderSettings(AlbumSettings, CollageSettings):
     """The renderer and the render dead-letter function: albums, collages, their photos, outputs."""
 
 
+class EmailQueueSettings(FunctionSettings):
+    """The change-stream consumer's notifications reaction: emails to send go to the email queue."""
+
+    email_queue_url: Required = Field(alias="EMAIL_QUEUE_URL")
+
+
+class EmailPreferencesSettings(FunctionSettings):
+    """emailPreferences, setEmailPreferences."""
+
+    email_preferences_table_name: Required = Field(alias="EMAIL_PREFERENCES_TABLE_NAME")
+
+
+class UnsubscribeSettings(EmailPreferencesSettings):
+    """The one-click unsubscribe endpoint: verifies the link's signature, turns emails off."""
+
+    unsubscribe_secret_arn: Required = Field(alias="UNSUBSCRIBE_SECRET_ARN")
+
+
+class MailerSettings(UnsubscribeSettings):
+    """The mailer: signs unsubscribe links, records sends in the idempotency table, sends with SES."""
+
+    idempotency_table_name: Required = Field(alias="IDEMPOTENCY_TABLE_NAME")
+    user_pool_id: Required = Field(alias="USER_POOL_ID")
+    email_sender: Required = Field(alias="EMAIL_SENDER")
+    email_configuration_set: Required = Field(alias="EMAIL_CONFIGURATION_SET")
+    app_url: Required = Field(alias="APP_URL")
+    unsubscribe_url: Required = Field(alias="UNSUBSCRIBE_URL")
+
+
 class Settings(
     OrderFulfilmentSettings,
     OrderReadSettings,
@@ -143,5 +172,7 @@ class Settings(
     RenderDispatchSettings,
     RenderSettings,
     PublisherSettings,
+    EmailQueueSettings,
+    MailerSettings,
 ):
     """Every variable some function reads (the template tests check no function sets another)."""
