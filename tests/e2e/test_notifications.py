@@ -1,0 +1,141 @@
+"""Emails through the local stack (SPEC 13): the mailer fed by the email queue, the mailbox at
+/local/mail, the one-click unsubscribe link served by the stack, the preferences operations.
+
+The emails' source (the change-stream consumer's notifications reaction, and contactEmail on
+createOrder) lands with other branches; the order flow below runs once both are in the stack.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+
+from devtools import template
+from tests.e2e.conftest import Caller, Stack, eventually
+from tests.e2e.order_sources import real_photo
+
+pytestmark = pytest.mark.e2e
+
+ORDER_ID = "6b1f0c2e-7a3d-4e5f-8a9b-0c1d2e3f4a5b"
+
+
+def origin(stack: Stack) -> str:
+    return stack.graphql_url.removesuffix("/graphql")
+
+
+def mail_to(stack: Stack, address: str) -> list[dict[str, Any]]:
+    answer = requests.get(origin(stack) + "/local/mail.json", timeout=10)
+    assert answer.status_code == 200
+    return [message for message in answer.json() if message["to"] == [address]]
+
+
+def queue(stack: Stack, notice: dict[str, Any], times: int = 1) -> None:
+    sqs = stack.client("sqs")
+    for _ in range(times):
+        sqs.send_message(QueueUrl=stack.description["queues"]["EmailQueue"], MessageBody=json.dumps(notice))
+
+
+def order_notice(address: str, kind: str = "order_paid") -> dict[str, Any]:
+    return {
+        "change_id": f"e2e-{uuid.uuid4().hex}",
+        "kind": kind,
+        "object_id": ORDER_ID,
+        "owner_id": f"us-east-1:{uuid.uuid4()}",  # a guest: their address is their switch
+        "recipient": address,
+        "total": "12.50",
+        "currency": "EUR",
+        "item_count": 3,
+    }
+
+
+def settle(stack: Stack, address: str, count: int) -> list[dict[str, Any]]:
+    """The address's emails once ``count`` arrived, and a few more seconds for any duplicate."""
+    eventually(lambda: len(mail_to(stack, address)) >= count, timeout=60)
+    time.sleep(4)  # the queue's redeliveries had time to send a second email, if they could
+    return mail_to(stack, address)
+
+
+def test_a_redelivered_email_arrives_once_with_its_one_click_unsubscribe(stack: Stack) -> None:
+    address = f"guest-{uuid.uuid4().hex[:8]}@example.org"
+    queue(stack, order_notice(address), times=3)  # the same change delivered three times
+    [message] = settle(stack, address, 1)
+    assert message["subject"] == f"Your order {ORDER_ID[:8]} is paid"
+    assert ORDER_ID in message["text"]
+    assert message["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = message["headers"]["List-Unsubscribe"].strip("<>")
+    assert link.startswith(origin(stack) + "/local/function-urls/UnsubscribeFunction/")
+    assert link in message["text"]
+    assert message["messageId"]
+    assert message["sentAt"]
+
+    token = parse_qs(urlparse(link).query)["token"][0]
+    tampered = link.replace(token, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+    assert requests.post(tampered, data="List-Unsubscribe=One-Click", timeout=30).status_code == 400
+    assert requests.get(link, timeout=30).status_code == 200  # a page with a button: changes nothing
+    queue(stack, order_notice(address, "order_completed"))
+    assert len(settle(stack, address, 2)) == 2  # still subscribed after the GET and the tampered POST
+
+    one_click = requests.post(
+        link,
+        data="List-Unsubscribe=One-Click",
+        timeout=30,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status_code == 200
+    queue(stack, order_notice(address, "order_failed"))
+    time.sleep(8)  # generous: the mailer polls every second
+    assert len(mail_to(stack, address)) == 2  # unsubscribed: nothing more
+
+
+def test_the_mailbox_page_shows_the_emails_escaped(stack: Stack) -> None:
+    address = f"guest-{uuid.uuid4().hex[:8]}@example.org"
+    queue(stack, order_notice(address, "order_completed"))
+    settle(stack, address, 1)
+    page = requests.get(origin(stack) + "/local/mail", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert f"Your order {ORDER_ID[:8]} is ready" in page.text
+    assert "<iframe sandbox" in page.text
+
+
+def test_a_customer_sets_their_email_preferences_and_a_guest_may_not(
+    customer_caller: Caller, guest_caller: Caller
+) -> None:
+    read = "query { emailPreferences { orderEmails } }"
+    write = "mutation($on: Boolean!) { setEmailPreferences(orderEmails: $on) { orderEmails } }"
+    assert customer_caller.graphql(read).data == {"emailPreferences": {"orderEmails": True}}
+    assert customer_caller.graphql(write, {"on": False}).data == {"setEmailPreferences": {"orderEmails": False}}
+    assert customer_caller.graphql(read).data == {"emailPreferences": {"orderEmails": False}}
+    assert guest_caller.graphql(read).error_types == ["Forbidden"]
+    assert guest_caller.graphql(write, {"on": False}).error_types == ["Forbidden"]
+
+
+CONSUMER_WIRED = (
+    "ChangeStreamFunction" in template.load()["Resources"] and "contactEmail" in template.SCHEMA.read_text()
+)
+
+
+@pytest.mark.skipif(
+    not CONSUMER_WIRED, reason="needs the change-stream consumer (spine) and createOrder's contactEmail (orders)"
+)
+def test_a_guest_orders_paid_and_completed_emails_arrive_once_each(stack: Stack, guest_caller: Caller) -> None:
+    address = f"guest-{uuid.uuid4().hex[:8]}@example.org"
+    photo = real_photo(guest_caller)
+    created = guest_caller.graphql(
+        'mutation($photo: String, $email: String) { createOrder(items: [{sku: "PRINT_4X6", quantity: 1, '
+        'photoKey: $photo}], currency: "EUR", contactEmail: $email) { orderId } }',
+        {"photo": photo, "email": address},
+    )
+    order_id = created.data["createOrder"]["orderId"]
+    processed = guest_caller.graphql("mutation($id: ID!) { processOrder(orderId: $id) { status } }", {"id": order_id})
+    assert processed.error_types == []
+    messages = settle(stack, address, 2)
+    subjects = sorted(message["subject"] for message in messages)
+    assert subjects == sorted([f"Your order {order_id[:8]} is paid", f"Your order {order_id[:8]} is ready"])
+    assert all(order_id in message["text"] for message in messages)
