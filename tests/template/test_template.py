@@ -201,7 +201,7 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("cognito-idp:ListUsers",), ("UserPool.Arn",), None),
         (("secretsmanager:GetSecretValue",), ("Ref:UnsubscribeSigningSecret",), None),
         (
-            ("ses:SendEmail",),
+            ("ses:SendEmail", "ses:SendRawEmail"),
             (
                 "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${EmailConfigurationSet}",
                 "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailSenderIdentity}",
