@@ -18,7 +18,8 @@ from ape_moments.notifications.tokens import InvalidToken
 from ape_moments.notifications.wiring import unsubscribe_service, unsubscribe_settings
 
 unsubscribe_settings()  # cold start: a missing or malformed variable fails the init, naming it
-unsubscribe_service()  # and the signing secret is read now, not on the first click
+# The signing secret is read once per execution environment, by its first request (imports make
+# no AWS call, as every handler here; SnapStart-safe), then cached with the service.
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
