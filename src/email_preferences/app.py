@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics
+from ape_moments import metrics, priming
 from ape_moments.api import current_caller, logger, resolve
 from ape_moments.errors import ValidationError
 from ape_moments.notifications.wiring import preferences_service, preferences_settings
@@ -25,6 +25,9 @@ def set_email_preferences(orderEmails: Any = None) -> dict[str, Any]:  # noqa: N
     if not isinstance(orderEmails, bool):
         raise ValidationError("orderEmails: must be true or false")
     return preferences_service().set(current_caller(app), orderEmails)
+
+
+priming.prime(app)  # SnapStart: built before the snapshot, nothing connected
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
