@@ -252,3 +252,15 @@ def test_the_handler_reports_a_failed_message_alone(mail: Mail, monkeypatch: pyt
     bad = next(m["MessageId"] for m in messages if "not" in m["Body"])
     assert result["batchItemFailures"] == [{"itemIdentifier": bad}]
     assert len(mail.sent()) == 1
+
+
+def test_the_change_stream_factory_builds_the_reaction_from_its_settings(mail: Mail) -> None:
+    from ape_moments.settings import EmailQueueSettings
+
+    reaction = wiring.notifications(EmailQueueSettings.from_environment())
+    assert reaction.name == "notifications"
+    removed = change("order", order("COMPLETED"), None)
+    assert not reaction.wants(removed)
+    reaction.react(change("order", order("PROCESSING"), order("COMPLETED"), event_id="ev-factory"))
+    [message] = mail.aws.sqs.receive_message(QueueUrl=mail.email_queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert Notice.model_validate_json(message["Body"]).idempotency_key == "email#ev-factory#order_completed"

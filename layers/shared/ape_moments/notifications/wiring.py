@@ -4,6 +4,7 @@ endpoint, and the reaction the change-stream consumer registers."""
 from __future__ import annotations
 
 import functools
+from typing import Protocol
 
 from ape_moments import aws
 from ape_moments.clock import utc_now
@@ -48,9 +49,20 @@ def signing_secret(secret_arn: str) -> bytes:
     return str(value).encode()
 
 
+class HasEmailQueue(Protocol):
+    @property
+    def email_queue_url(self) -> str: ...
+
+
+def notifications(config: HasEmailQueue) -> NotificationsReaction:
+    """The change-stream consumer's factory (``ape_moments/reactions/wiring.py``'s ``REACTIONS``):
+    its settings carry ``email_queue_url`` (``EMAIL_QUEUE_URL``, from EmailQueueSettings)."""
+    return NotificationsReaction(config.email_queue_url, aws.client("sqs"))
+
+
 def notifications_reaction() -> NotificationsReaction:
-    """For the change-stream consumer's wiring (``ape_moments/reactions/wiring.py``)."""
-    return NotificationsReaction(email_queue_settings().email_queue_url, aws.client("sqs"))
+    """The same, configured from this family's own settings (EMAIL_QUEUE_URL)."""
+    return notifications(email_queue_settings())
 
 
 @functools.cache
