@@ -35,6 +35,12 @@ class FunctionSettings(BaseModel):
             raise ConfigurationError(f"invalid configuration: {name}: {problem['msg']}") from None
 
 
+class EmailQueueSettings(FunctionSettings):
+    """The change-stream consumer's notifications reaction: emails to send go to the email queue."""
+
+    email_queue_url: Required = Field(alias="EMAIL_QUEUE_URL")
+
+
 class OrdersSettings(FunctionSettings):
     """getOrder, listOrders, updateOrderStatus, the dead-letter function."""
 
@@ -132,12 +138,6 @@ class RenderDispatchSettings(FunctionSettings):
 
 class RenderSettings(AlbumSettings, CollageSettings):
     """The renderer and the render dead-letter function: albums, collages, their photos, outputs."""
-
-
-class EmailQueueSettings(FunctionSettings):
-    """The change-stream consumer's notifications reaction: emails to send go to the email queue."""
-
-    email_queue_url: Required = Field(alias="EMAIL_QUEUE_URL")
 
 
 class EmailPreferencesSettings(FunctionSettings):
