@@ -148,6 +148,7 @@ def capture(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[PowertoolsCap
         "EMAIL_CONFIGURATION_SET": "emails",
         "APP_URL": "https://app.apemoments.example",
         "UNSUBSCRIBE_URL": "https://unsubscribe.example/",
+        "EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/emails",  # the change stream's
     }.items():
         monkeypatch.setenv(name, value)
     for folder in sorted(p.name for p in (ROOT / "src").iterdir() if (p / "app.py").exists()):
