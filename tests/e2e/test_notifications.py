@@ -193,3 +193,40 @@ def test_an_order_without_an_address_mails_nobody(stack: Stack, guest_caller: Ca
     time.sleep(6)  # the stream and the mailer had time to send, had there been anyone to mail
     mails = requests.get(origin(stack) + "/local/mail.json", timeout=10).json()
     assert not [m for m in mails[: len(mails) - before] if order_id in m["text"]]
+
+
+def _verified_email(stack: Stack, caller: Caller) -> str:
+    """The caller's address, marked verified as a confirmed email is in the pool (admin_confirm_sign_up
+    confirms the account, not the address)."""
+    cognito = stack.client("cognito-idp")
+    [found] = cognito.list_users(UserPoolId=stack.user_pool_id, Filter=f'sub = "{caller.owner_id}"')["Users"]
+    address = next(a["Value"] for a in found["Attributes"] if a["Name"] == "email")
+    cognito.admin_update_user_attributes(
+        UserPoolId=stack.user_pool_id,
+        Username=found["Username"],
+        UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+    )
+    return str(address)
+
+
+@pytest.mark.skipif(not CONSUMER_WIRED, reason="needs the change-stream consumer (the spine's ChangeStreamFunction)")
+def test_an_album_pdf_ready_email_reaches_its_owner_with_the_name_escaped(
+    stack: Stack, customer_caller: Caller
+) -> None:
+    from tests.e2e.test_rendering import COLOURS, GET_ALBUM, PRESIGN_ALBUM, UPDATE_ALBUM, finished, solid_jpeg, upload
+
+    address = _verified_email(stack, customer_caller)
+    name = '<b>Lake</b> & "friends"'
+    album_id = customer_caller.graphql(
+        "mutation($name: String!) { createAlbum(input: {name: $name}) { albumId } }", {"name": name}
+    ).data["createAlbum"]["albumId"]
+    upload(customer_caller, PRESIGN_ALBUM, album_id, [solid_jpeg(COLOURS[0], (320, 240))])
+    eventually(lambda: customer_caller.graphql(GET_ALBUM, {"id": album_id}).data["getAlbum"]["imageCount"] == 1)
+    customer_caller.graphql(UPDATE_ALBUM, {"id": album_id, "status": "READY"})
+    customer_caller.graphql(UPDATE_ALBUM, {"id": album_id, "status": "PROCESSING"})
+    assert finished(customer_caller, GET_ALBUM, {"id": album_id}, "getAlbum")["status"] == "COMPLETED"
+    [message] = settle(stack, address, 1)
+    assert message["subject"] == f"Your album “{name}” is ready"
+    assert "&lt;b&gt;Lake&lt;/b&gt; &amp; &#34;friends&#34;" in message["html"]
+    assert "<b>Lake" not in message["html"]
+    assert f"/albums/{album_id}" in message["text"]
