@@ -129,3 +129,21 @@ def test_a_254_character_address_is_the_longest() -> None:
     local = "l" * 64
     assert len(f"{local}@{domain}") <= 254
     assert email_address(f"{local}@{domain}")
+
+
+def test_an_input_model_with_email_address_refuses_naming_contact_email() -> None:
+    """How createOrder's input uses it: ``contact_email: EmailAddress | None = None``."""
+    from ape_moments.errors import ValidationError
+    from ape_moments.models import ApiModel
+    from ape_moments.notifications.addresses import EmailAddress
+    from ape_moments.validation import parse
+
+    class OrderInput(ApiModel):
+        contact_email: EmailAddress | None = None
+
+    assert parse(OrderInput, {"contactEmail": "Jamie@Example.COM"}).contact_email == "Jamie@example.com"
+    assert parse(OrderInput, {}).contact_email is None
+    with pytest.raises(ValidationError, match=r"^contactEmail: must be an email address$"):
+        parse(OrderInput, {"contactEmail": "not an address"})
+    with pytest.raises(ValidationError, match=r"^contactEmail: must be at most 254 characters$"):
+        parse(OrderInput, {"contactEmail": "a" * 250 + "@example.com"})
