@@ -68,6 +68,7 @@ def main() -> None:
     print(f"Local stack ready in {elapsed:.2f} s (127.0.0.1 only)", flush=True)
     print(f"  GraphQL   {description['graphqlUrl']}")
     print(f"  GraphiQL  {description['graphiqlUrl']}")
+    print(f"  mailbox   {description['mailboxUrl']}  (every email sent; .json for tools)")
     print(f"  AWS       {description['awsEndpoint']}  (DynamoDB, S3, SQS, Cognito; region {options.region})")
     print(f"  user pool {description['userPoolId']}  client {description['userPoolClientId']}")
     print(f"  identity  {description['identityPoolId']}   bucket {description['bucketName']}")

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from devtools.local_stack import json_limits
 from devtools.local_stack.auth import IdentityIssuer, IdentityPoolError
 from devtools.local_stack.cognito_front import CognitoError, UserPoolFront
+from devtools.local_stack.mailbox import Mailbox
 from devtools.local_stack.s3_front import S3Front
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
@@ -61,6 +62,7 @@ class AwsFront:
         self.identity_issuer = identity_issuer
         self.s3_front = s3_front
         self.user_pool_front: UserPoolFront | None = None
+        self.mailbox: Mailbox | None = None  # SES v2 sends, kept for /local/mail
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
@@ -86,6 +88,8 @@ class AwsFront:
             payload = _json_body(request)
             if payload is not None and self.user_pool_front.claims(operation, payload):
                 return self._user_pool(operation, payload)
+        if self.mailbox is not None and self.mailbox.claims(request):
+            return self.mailbox.handle(request)
         if self.s3_front is not None and self.s3_front.claims(request):
             return self.s3_front.handle(request)
         return self._proxy.forward(request)

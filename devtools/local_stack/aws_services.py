@@ -386,6 +386,18 @@ _USER_POOL_PROPERTIES = {
 }
 
 
+def _create_secret(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
+    """A generated secret (GenerateSecretString): random locally, as Secrets Manager makes it."""
+    import secrets
+
+    length = int((properties.get("GenerateSecretString") or {}).get("PasswordLength", 32))
+    value = properties.get("SecretString") or secrets.token_urlsafe(length)[:length]
+    arn = provisioner.client("secretsmanager").create_secret(Name=provisioner.name_for(logical_id), SecretString=value)[
+        "ARN"
+    ]
+    return PhysicalResource(ref=arn, attributes={"Id": arn})
+
+
 def _create_user_pool(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
     name = properties.get("UserPoolName") or provisioner.name_for(logical_id)
     pool = provisioner.client("cognito-idp").create_user_pool(
@@ -465,6 +477,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::S3::BucketPolicy": _record_bucket_policy,
     "AWS::SQS::Queue": _create_queue,
     "AWS::SQS::QueuePolicy": _create_queue_policy,
+    "AWS::SecretsManager::Secret": _create_secret,
     "AWS::Cognito::UserPool": _create_user_pool,
     "AWS::Cognito::UserPoolClient": _create_user_pool_client,
     "AWS::Cognito::UserPoolGroup": _create_user_pool_group,
@@ -497,6 +510,11 @@ def synthetic_resource(
             data_source_name = resource["Properties"]["Name"]
             arn = prefix.format(service="appsync") + f":apis/local/datasources/{data_source_name}"
             return PhysicalResource(ref=arn, attributes={"Name": data_source_name, "DataSourceArn": arn})
+        if kind == "AWS::Lambda::Url":  # SAM names it <Function>Url; served by the local stack
+            function = logical_id.removesuffix("Url")
+            origin = graphql_url.removesuffix("/graphql")
+            url = f"{origin}/local/function-urls/{function}/"
+            return PhysicalResource(ref=url, attributes={"FunctionUrl": url})
         if kind == "AWS::Lambda::LayerVersion":
             return PhysicalResource(ref=prefix.format(service="lambda") + f":layer:{name}:1")
         if kind == "AWS::DynamoDB::Table":  # when tables are not provisioned (the API read alone)

@@ -292,6 +292,8 @@ class GraphQLServer:
         # Called with (mutation field name, its result) after each mutation field that returned an
         # object: the realtime endpoint's fan-out to subscribers (@aws_subscribe).
         self.on_mutation_result: Callable[[str, dict[str, Any]], None] | None = None
+        # Other local helpers on this origin (the mailbox, function URLs): each answers or passes.
+        self.local_routes: list[Callable[[Request], Response | None]] = []
 
     def _check_resolvers(self) -> None:
         for type_name, field_name in self.api.resolvers:
@@ -327,6 +329,10 @@ class GraphQLServer:
             return self._local_sign_in(request)
         if request.path == "/health":
             return _json_response({"status": "ok"})
+        for route in self.local_routes:
+            answer = route(request)
+            if answer is not None:
+                return answer
         return _typed_error("NotFoundException", "Not found.", 404)
 
     @staticmethod

@@ -22,6 +22,7 @@ from devtools.local_stack.cloudformation import Intrinsics, translated_template
 from devtools.local_stack.cognito_front import UserPoolFront
 from devtools.local_stack.graphql_server import ApiDefinition, GraphQLServer
 from devtools.local_stack.lambda_runtime import LambdaRuntime, function_specs
+from devtools.local_stack.mailbox import FunctionUrls, Mailbox
 from devtools.local_stack.pollers import SqsPoller, sqs_mappings
 from devtools.local_stack.realtime import RealtimeEndpoint
 from devtools.local_stack.s3_front import S3Front
@@ -79,6 +80,7 @@ class AwsLayer:
         self.verifier = CognitoTokenVerifier(self.resources, options.region, self.endpoint)
         self.front.identity_issuer = IdentityIssuer(self.resources, self.verifier, self.credentials)
         self.front.user_pool_front = UserPoolFront(options.region)
+        self.mailbox = self.front.mailbox = Mailbox()
         self.functions = function_specs(self.intrinsics, options.region, self.endpoint)
         self.runtime = LambdaRuntime(self.functions)
         self.front.s3_front = S3Front(
@@ -119,6 +121,12 @@ class LocalStack:
         tls_folder = options.state_file.parent / "tls" if options.state_file is not None else None
         self.tls = create_local_tls(tls_folder)
         self.realtime = RealtimeEndpoint(self.graphql, self.tls.context)
+        url_functions = {
+            logical_id.removesuffix("Url")
+            for logical_id, resource in self.aws.template["Resources"].items()
+            if resource["Type"] == "AWS::Lambda::Url"
+        }
+        self.graphql.local_routes += [self.aws.mailbox.route, FunctionUrls(self.aws.runtime, url_functions).route]
         self._graphql_server.accept_tls(self.realtime.accept_tls)
         self.pollers: list[SqsPoller | StreamPoller] = [
             SqsPoller(
@@ -183,6 +191,7 @@ class LocalStack:
         return {
             "graphqlUrl": self.graphql_url,
             "graphiqlUrl": self._graphql_server.url + "/",
+            "mailboxUrl": self._graphql_server.url + "/local/mail",
             "realtimeUrl": self.realtime_url,
             "caCertificate": str(self.tls.ca_file),
             "awsEndpoint": self.aws.endpoint,

@@ -97,4 +97,6 @@ PREPARE: dict[str, Prepare] = {
     "listAlbumPhotos": lambda call, who, aws: {"albumId": _photo(call, who, aws)[0], "limit": 5},
     "listCollagePhotos": lambda call, who, aws: {"collageId": _photo(call, who, aws, in_collage=True)[0]},
     "deletePhoto": lambda call, who, aws: {"key": _photo(call, who, aws)[1]},
+    "emailPreferences": lambda call, who, aws: {},
+    "setEmailPreferences": lambda call, who, aws: {"orderEmails": False},
 }

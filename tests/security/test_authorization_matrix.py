@@ -63,6 +63,9 @@ KIND = {
     "publishOrderUpdated": "publish",
     "publishAlbumUpdated": "publish",
     "publishCollageUpdated": "publish",
+    # Email preferences (SPEC 13): the caller's own switch; signed-in customers only.
+    "emailPreferences": "preferences",
+    "setEmailPreferences": "preferences",
 }
 
 # The object each operation acts on, created by its owner before the row runs.
@@ -143,6 +146,8 @@ ARGUMENTS: dict[str, Arguments] = {
     "publishOrderUpdated": lambda oid, owner: {"order": json.dumps({"orderId": oid, "customerId": owner})},
     "publishAlbumUpdated": lambda aid, owner: {"album": json.dumps({"albumId": aid, "customerId": owner})},
     "publishCollageUpdated": lambda cid, owner: {"collage": json.dumps({"collageId": cid, "customerId": owner})},
+    "emailPreferences": lambda _, owner: {},
+    "setEmailPreferences": lambda _, owner: {"orderEmails": True},
 }
 
 
@@ -153,6 +158,8 @@ def expected(kind: str, caller_kind: str) -> str:
     outsider = caller_kind in ("other_customer", "other_guest")
     if kind == "publish":
         return "Unauthorized"  # @aws_iam only, and no identity-pool role lists the field
+    if kind == "preferences":  # each signed-in caller's own switch; a guest's role may not
+        return "Forbidden" if caller_kind in ("guest", "other_guest") else "preferences"
     return {
         "get": "null" if outsider else "result",
         "list": "Forbidden" if outsider else "result",
@@ -253,6 +260,9 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
     value = answer.data(field)
     if want == "null":
         assert value is None
+        return
+    if want == "preferences":
+        assert value == {"orderEmails": True}, answer.text  # on by default; set to true by the row
         return
     assert value is not None
     assert actor is not None

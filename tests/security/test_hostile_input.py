@@ -118,6 +118,8 @@ def _scalar(type_name: str, world: World) -> st.SearchStrategy[Any]:
         return ints
     if type_name == "AWSJSON":
         return aws_json
+    if type_name == "Boolean":  # wrong types (strings, numbers, null) reach AppSync's coercion
+        return st.one_of(st.booleans(), hostile_text, ints, st.none())
     enums = enum_values()
     if type_name in enums:
         return st.sampled_from(enums[type_name])

@@ -124,7 +124,9 @@ def test_alarm_counts_by_kind() -> None:
     # two functions x 2, the two render queues' ages, the dead-letter depth) + live updates (2:
     # the resolvers x 2) + the change stream (5: its function x 2, its streams' IteratorAge, its
     # failure queue's age and depth; it replaced the render dispatcher and the live publisher)
-    assert len(alarms(TEMPLATE)) == 81
+    # + notifications (13: three functions x 2, the email queue's age, its dead-letter queue's age and
+    # depth, the preferences table's 3, EmailsFailed)
+    assert len(alarms(TEMPLATE)) == 94
 
 
 def test_api_latency_alarm_is_on_p99() -> None:

@@ -178,8 +178,37 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
     "LiveResolversFunction": {
         (("dynamodb:GetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "OrdersTable.Arn"), None),
     },
+    # Notifications (docs/NOTIFICATIONS.md): the mailer sends only from EmailSender, through the
+    # sender identity and the configuration set; its ledger writes only email#... keys.
+    "MailerFunction": {
+        (SQS_CONSUMER_ACTIONS, ("EmailQueue.Arn",), None),
+        (("dynamodb:GetItem",), ("EmailPreferencesTable.Arn",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            '{"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["email#*"]}}',
+        ),
+        (("cognito-idp:ListUsers",), ("UserPool.Arn",), None),
+        (("secretsmanager:GetSecretValue",), ("Ref:UnsubscribeSigningSecret",), None),
+        (
+            ("ses:SendEmail", "ses:SendRawEmail"),
+            (
+                "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${EmailConfigurationSet}",
+                "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${EmailSenderIdentity}",
+            ),
+            '{"StringEquals": {"ses:FromAddress": {"Ref": "EmailSender"}}}',
+        ),
+    },
+    "UnsubscribeFunction": {
+        (("dynamodb:PutItem",), ("EmailPreferencesTable.Arn",), None),
+        (("secretsmanager:GetSecretValue",), ("Ref:UnsubscribeSigningSecret",), None),
+    },
+    "EmailPreferencesFunction": {
+        (("dynamodb:GetItem", "dynamodb:PutItem"), ("EmailPreferencesTable.Arn",), None),
+    },
     # The change stream: every table's stream, its failure queue; what its reactions hand changes
-    # to: the backend-only publish fields of the API (live), the render queue (render dispatch).
+    # to: the backend-only publish fields of the API (live), the render queue (render dispatch), the
+    # email queue (notifications).
     "ChangeStreamFunction": {
         (
             ("appsync:GraphQL",),
@@ -192,6 +221,7 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             None,
         ),
         (("sqs:SendMessage",), ("RenderQueue.Arn",), None),
+        (("sqs:SendMessage",), ("EmailQueue.Arn",), None),
         (
             ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
             ("AlbumsTable.StreamArn", "CollagesTable.StreamArn", "OrdersTable.StreamArn", "PhotosTable.StreamArn"),
@@ -554,6 +584,8 @@ def test_outputs() -> None:
         "MediaBucketName",
         "AlarmTopicArn",
         "DashboardName",
+        "UnsubscribeUrl",  # the emails' one-click unsubscribe endpoint (SPEC 13)
+        "EmailQueueUrl",  # where the change-stream consumer's notifications reaction sends
     }
 
 

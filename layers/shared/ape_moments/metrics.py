@@ -161,3 +161,20 @@ def subscription_published(item_id: str) -> None:
 def stuck_item_found(kind: str, item_id: str) -> None:
     """The sweeper found an item in PROCESSING past its limit (``kind``: order, collage, album)."""
     _count("StuckItemsFound", Service.SWEEPER, {"itemId": f"{kind}/{item_id}"})
+
+
+# ---- emails (the mailer; ``kind`` is the email kind: order_paid, album_ready, ...) ---------------
+
+
+def email_sent(kind: str, change_id: str) -> None:
+    _count("EmailsSent", Service.NOTIFICATIONS, {"changeId": change_id}, kind=kind)
+
+
+def email_suppressed(kind: str, change_id: str) -> None:
+    """Not sent: the recipient turned emails off (their preference, or the unsubscribe link)."""
+    _count("EmailsSuppressed", Service.NOTIFICATIONS, {"changeId": change_id}, kind=kind)
+
+
+def email_failed(kind: str, change_id: str) -> None:
+    """SES refused or failed the send; the message is retried by the queue (then its DLQ)."""
+    _count("EmailsFailed", Service.NOTIFICATIONS, {"changeId": change_id}, kind=kind)

@@ -35,6 +35,12 @@ class FunctionSettings(BaseModel):
             raise ConfigurationError(f"invalid configuration: {name}: {problem['msg']}") from None
 
 
+class EmailQueueSettings(FunctionSettings):
+    """The change-stream consumer's notifications reaction: emails to send go to the email queue."""
+
+    email_queue_url: Required = Field(alias="EMAIL_QUEUE_URL")
+
+
 class OrdersSettings(FunctionSettings):
     """getOrder, listOrders, updateOrderStatus, the dead-letter function."""
 
@@ -114,7 +120,7 @@ class LiveTablesSettings(FunctionSettings):
     collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
 
 
-class ChangeStreamSettings(LiveTablesSettings):
+class ChangeStreamSettings(LiveTablesSettings, EmailQueueSettings):
     """The change stream (every table's stream, one consumer): the tables its records come from,
     and what its reactions hand changes to (the API for live publishing, the render queue)."""
 
@@ -131,6 +137,29 @@ class RenderSettings(AlbumSettings, CollageSettings):
     """The renderer and the render dead-letter function: albums, collages, their photos, outputs."""
 
 
+class EmailPreferencesSettings(FunctionSettings):
+    """emailPreferences, setEmailPreferences."""
+
+    email_preferences_table_name: Required = Field(alias="EMAIL_PREFERENCES_TABLE_NAME")
+
+
+class UnsubscribeSettings(EmailPreferencesSettings):
+    """The one-click unsubscribe endpoint: verifies the link's signature, turns emails off."""
+
+    unsubscribe_secret_arn: Required = Field(alias="UNSUBSCRIBE_SECRET_ARN")
+
+
+class MailerSettings(UnsubscribeSettings):
+    """The mailer: signs unsubscribe links, records sends in the idempotency table, sends with SES."""
+
+    idempotency_table_name: Required = Field(alias="IDEMPOTENCY_TABLE_NAME")
+    user_pool_id: Required = Field(alias="USER_POOL_ID")
+    email_sender: Required = Field(alias="EMAIL_SENDER")
+    email_configuration_set: Required = Field(alias="EMAIL_CONFIGURATION_SET")
+    app_url: Required = Field(alias="APP_URL")
+    unsubscribe_url: Required = Field(alias="UNSUBSCRIBE_URL")
+
+
 class Settings(
     OrderFulfilmentSettings,
     OrderReadSettings,
@@ -139,5 +168,6 @@ class Settings(
     PhotoSettings,
     RenderSettings,
     ChangeStreamSettings,
+    MailerSettings,
 ):
     """Every variable some function reads (the template tests check no function sets another)."""

@@ -34,6 +34,8 @@ def change_stream_sample() -> dict[str, Any]:
 def stack(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LocalAws, RecordingAppSync, str]]:
     queue_url = str(aws.sqs.create_queue(QueueName="render-requests")["QueueUrl"])
     monkeypatch.setenv("RENDER_QUEUE_URL", queue_url)
+    # the notifications reaction hands its emails to this queue
+    monkeypatch.setenv("EMAIL_QUEUE_URL", aws.sqs.create_queue(QueueName="emails")["QueueUrl"])
     with recording_appsync() as appsync:
         monkeypatch.setenv("GRAPHQL_URL", appsync.url)
         yield aws, appsync, queue_url

@@ -135,6 +135,8 @@ def flow(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
     queue_url = aws.sqs.create_queue(QueueName="renders", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
     monkeypatch.setenv("RENDER_QUEUE_URL", queue_url)
+    # the notifications reaction hands its emails to this queue
+    monkeypatch.setenv("EMAIL_QUEUE_URL", aws.sqs.create_queue(QueueName="emails")["QueueUrl"])
     with recording_appsync() as appsync:  # the change stream's other reaction publishes here
         monkeypatch.setenv("GRAPHQL_URL", appsync.url)
         yield Flow(aws, queue_url, dead_letter_url, {})

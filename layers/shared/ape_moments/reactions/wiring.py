@@ -27,6 +27,7 @@ from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collages import Collage
 from ape_moments.media.photos import Photo
 from ape_moments.media.render_queue import RenderQueue
+from ape_moments.notifications.wiring import notifications
 from ape_moments.orders.models import Order
 from ape_moments.orders.repository import OrdersRepository
 from ape_moments.reactions.live import ALBUM, COLLAGE, ORDER, SUBSCRIPTIONS, LivePublishing
@@ -55,6 +56,7 @@ def render_dispatch(config: ChangeStreamSettings) -> Reaction:
 REACTIONS: tuple[Callable[[ChangeStreamSettings], Reaction], ...] = (
     live_publishing,
     render_dispatch,
+    notifications,
 )
 
 
