@@ -134,6 +134,12 @@ class RenderSettings(AlbumSettings, CollageSettings):
     """The renderer and the render dead-letter function: albums, collages, their photos, outputs."""
 
 
+class StatsSettings(FunctionSettings):
+    """adminStats and the stats reaction of the change consumer: the Stats table (SPEC 14)."""
+
+    stats_table_name: Required = Field(alias="STATS_TABLE_NAME")
+
+
 class Settings(
     OrderFulfilmentSettings,
     OrderReadSettings,
@@ -143,5 +149,6 @@ class Settings(
     RenderDispatchSettings,
     RenderSettings,
     PublisherSettings,
+    StatsSettings,
 ):
     """Every variable some function reads (the template tests check no function sets another)."""
