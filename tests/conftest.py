@@ -32,6 +32,7 @@ TABLE_ENV = {
     "CollagesTable": "COLLAGES_TABLE_NAME",
     "PhotosTable": "PHOTOS_TABLE_NAME",
     "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
+    "StatsTable": "STATS_TABLE_NAME",
 }
 BUCKET = "apemoments-test-media"
 

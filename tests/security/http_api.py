@@ -28,6 +28,7 @@ SELECTION = {
     "PresignedUpload": "s3Key expiresIn presignedUrl",
     "Photo": "key fileName url thumbnailUrl",
     "PhotoConnection": "items { key fileName url thumbnailUrl } nextToken",
+    "Stats": "from to days { date ordersCreated revenue { currency amount } } totals { date ordersCreated }",
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 

@@ -63,6 +63,7 @@ KIND = {
     "publishOrderUpdated": "publish",
     "publishAlbumUpdated": "publish",
     "publishCollageUpdated": "publish",
+    "adminStats": "admin_only",  # the owner's figures (SPEC 14): admins, everyone else Forbidden
 }
 
 # The object each operation acts on, created by its owner before the row runs.
@@ -143,6 +144,7 @@ ARGUMENTS: dict[str, Arguments] = {
     "publishOrderUpdated": lambda oid, owner: {"order": json.dumps({"orderId": oid, "customerId": owner})},
     "publishAlbumUpdated": lambda aid, owner: {"album": json.dumps({"albumId": aid, "customerId": owner})},
     "publishCollageUpdated": lambda cid, owner: {"collage": json.dumps({"collageId": cid, "customerId": owner})},
+    "adminStats": lambda _, owner: {"from": "2026-01-01", "to": "2026-01-31"},
 }
 
 
@@ -153,6 +155,8 @@ def expected(kind: str, caller_kind: str) -> str:
     outsider = caller_kind in ("other_customer", "other_guest")
     if kind == "publish":
         return "Unauthorized"  # @aws_iam only, and no identity-pool role lists the field
+    if kind == "admin_only":
+        return "result" if caller_kind == "admin" else "Forbidden"
     return {
         "get": "null" if outsider else "result",
         "list": "Forbidden" if outsider else "result",
@@ -267,6 +271,9 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         ids = {next(v for k, v in item.items() if k.endswith("Id") and k != "customerId") for item in value["items"]}
         assert target in ids
         assert {item["customerId"] for item in value["items"]} == {owner.owner_id}
+    elif "totals" in value:  # adminStats: every day of the range, totals undated
+        assert [day["date"] for day in value["days"]][::30] == ["2026-01-01", "2026-01-31"]
+        assert value["totals"]["date"] is None
     elif "s3Key" in value:
         assert f"/{target}/" in value["s3Key"]
     else:

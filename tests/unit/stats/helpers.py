@@ -31,8 +31,10 @@ _sequence = itertools.count(1)
 
 
 def stats_table(aws: Any, monkeypatch: pytest.MonkeyPatch) -> StatsRepository:
-    aws.dynamodb.create_table(**template.table_definition("StatsTable"))
-    monkeypatch.setenv("STATS_TABLE_NAME", "StatsTable")
+    """The template's Stats table in moto (tests/conftest.py's ``aws`` makes it; made here if not)."""
+    if "StatsTable" not in aws.dynamodb.list_tables()["TableNames"]:
+        aws.dynamodb.create_table(**template.table_definition("StatsTable"))
+        monkeypatch.setenv("STATS_TABLE_NAME", "StatsTable")
     return StatsRepository("StatsTable", aws.dynamodb)
 
 
