@@ -11,21 +11,18 @@ from ape_moments.stats.repository import StatsRepository
 from ape_moments.stats.service import StatsService
 
 
+def stats_counting(config: StatsSettings) -> StatsReaction:
+    """The change consumer's stats reaction: a factory for ``reactions/wiring.py``'s REACTIONS
+    (its settings, ChangeStreamSettings, carry STATS_TABLE_NAME by deriving from StatsSettings)."""
+    return StatsReaction(StatsRepository(config.stats_table_name, aws.client("dynamodb")))
+
+
 @functools.cache
 def stats_settings() -> StatsSettings:
     return StatsSettings.from_environment()
 
 
-def _repository() -> StatsRepository:
-    return StatsRepository(stats_settings().stats_table_name, aws.client("dynamodb"))
-
-
-@functools.cache
-def stats_reaction() -> StatsReaction:
-    """The change consumer registers this (STATS_TABLE_NAME in its environment)."""
-    return StatsReaction(_repository())
-
-
 @functools.cache
 def stats_service() -> StatsService:
-    return StatsService(_repository())
+    """adminStats."""
+    return StatsService(StatsRepository(stats_settings().stats_table_name, aws.client("dynamodb")))
