@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "ALBUMS_TABLE_NAME": "Albums",
     "COLLAGES_TABLE_NAME": "Collages",
     "PHOTOS_TABLE_NAME": "Photos",
+    "STATS_TABLE_NAME": "Stats",
 }
 
 PROBE = textwrap.dedent(
