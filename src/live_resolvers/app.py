@@ -14,8 +14,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, logger, resolve
-from ape_moments.live.wiring import live_tables_settings, subscription_access
 from ape_moments.priming import prime
+from ape_moments.reactions.wiring import live_tables_settings, subscription_access
 
 live_tables_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()

@@ -120,11 +120,12 @@ def test_alarm_counts_by_kind() -> None:
     functions = sum(1 for r in RESOURCES.values() if r["Type"] in FUNCTION_TYPES)
     assert kinds["AWS/Lambda Errors"] == functions
     assert kinds["AWS/Lambda Throttles"] == functions
-    # 58 + the sweeper function (2) + the Photos table (5) + the photos function (2) + rendering (12:
-    # three functions x 2, the dispatcher's stream IteratorAge, the three queues' ages, the two
-    # dead-letter depths) + live updates (7: two functions x 2, the publisher's stream IteratorAge,
-    # its failure queue's age and depth) + the owner's figures (5: adminStats x 2, the Stats table 3)
-    assert len(alarms(TEMPLATE)) == 91
+    # 58 + the sweeper function (2) + the Photos table (5) + the photos function (2) + rendering (7:
+    # two functions x 2, the two render queues' ages, the dead-letter depth) + live updates (2:
+    # the resolvers x 2) + the change stream (5: its function x 2, its streams' IteratorAge, its
+    # failure queue's age and depth; it replaced the render dispatcher and the live publisher) + the
+    # owner's figures (5: adminStats x 2, the Stats table 3)
+    assert len(alarms(TEMPLATE)) == 86
 
 
 def test_api_latency_alarm_is_on_p99() -> None:

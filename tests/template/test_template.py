@@ -158,16 +158,7 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("s3:ListBucketVersions",), (BUCKET_ARN,), PHOTO_PREFIXES_CONDITION),
         (("s3:DeleteObject", "s3:DeleteObjectVersion"), PHOTO_FILES, None),
     },
-    # ---- rendering (SPEC 8): streams -> dispatcher -> queue -> renderer; dead letters
-    "RenderDispatchFunction": {
-        (("sqs:SendMessage",), ("RenderQueue.Arn",), None),
-        (
-            ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
-            ("${AlbumsTable.Arn}/stream/*", "${CollagesTable.Arn}/stream/*"),
-            None,
-        ),
-        (("sqs:SendMessage",), ("RenderDispatchFailureQueue.Arn",), None),
-    },
+    # ---- rendering (SPEC 8): change stream -> queue -> renderer; dead letters
     "RendererFunction": {
         (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("AlbumsTable.Arn", "CollagesTable.Arn"), None),
         (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
@@ -183,12 +174,13 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("dynamodb:UpdateItem",), ("AlbumsTable.Arn", "CollagesTable.Arn"), None),
         (SQS_CONSUMER_ACTIONS, ("RenderDeadLetterQueue.Arn",), None),
     },
-    # Live updates: one read of the object a subscriber names; the publisher's streams, its failure
-    # queue and the backend-only publish fields of the API.
+    # Live updates: one read of the object a subscriber names (publishing is the change stream's).
     "LiveResolversFunction": {
         (("dynamodb:GetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "OrdersTable.Arn"), None),
     },
-    "LivePublisherFunction": {
+    # The change stream: every table's stream, its failure queue; what its reactions hand changes
+    # to: the backend-only publish fields of the API (live), the render queue (render dispatch).
+    "ChangeStreamFunction": {
         (
             ("appsync:GraphQL",),
             tuple(
@@ -199,9 +191,10 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             ),
             None,
         ),
+        (("sqs:SendMessage",), ("RenderQueue.Arn",), None),
         (
             ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
-            ("AlbumsTable.StreamArn", "CollagesTable.StreamArn", "OrdersTable.StreamArn"),
+            ("AlbumsTable.StreamArn", "CollagesTable.StreamArn", "OrdersTable.StreamArn", "PhotosTable.StreamArn"),
             None,
         ),
         (
@@ -209,7 +202,9 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             ("arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*/stream/*",),
             None,
         ),
-        (("sqs:SendMessage",), ("LivePublisherFailureQueue.Arn",), None),
+        (("sqs:SendMessage",), ("ChangeStreamFailureQueue.Arn",), None),
+        # the owner's figures: a fact's ledger put and its day's ADD (TransactWriteItems)
+        (("dynamodb:PutItem", "dynamodb:UpdateItem"), ("StatsTable.Arn",), None),
     },
     # The owner's figures (SPEC 14): one Query of the Stats table's days a call.
     "AdminStatsFunction": {(("dynamodb:Query",), ("StatsTable.Arn",), None)},
@@ -490,32 +485,8 @@ def test_render_queue_dead_letters_after_three_attempts_and_bounds_concurrency()
     dead_letters = RESOURCES["RenderDeadLetterQueueMapping"]["Properties"]
     assert dead_letters["EventSourceArn"] == {"Fn::GetAtt": ["RenderDeadLetterQueue", "Arn"]}
     assert dead_letters["FunctionName"] == {"Fn::GetAtt": ["RenderDeadLetterFunction", "Alias.AliasArn"]}
-    for function in ("RenderDispatchFunction", "RendererFunction", "RenderDeadLetterFunction"):
+    for function in ("ChangeStreamFunction", "RendererFunction", "RenderDeadLetterFunction"):
         assert "Events" not in RESOURCES[function]["Properties"]  # managed policies' resources are `*`
-
-
-@pytest.mark.parametrize(
-    ("mapping", "table"),
-    [("AlbumsRenderStreamMapping", "AlbumsTable"), ("CollagesRenderStreamMapping", "CollagesTable")],
-)
-def test_stream_mappings_select_only_transitions_into_processing(mapping: str, table: str) -> None:
-    properties = RESOURCES[mapping]["Properties"]
-    assert properties["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
-    assert properties["FunctionName"] == {"Fn::GetAtt": ["RenderDispatchFunction", "Alias.AliasArn"]}
-    assert RESOURCES[table]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    assert properties["MaximumRetryAttempts"] <= 10
-    assert properties["BisectBatchOnFunctionError"] is True
-    assert properties["DestinationConfig"] == {
-        "OnFailure": {"Destination": {"Fn::GetAtt": ["RenderDispatchFailureQueue", "Arn"]}}
-    }
-    (pattern,) = [json.loads(f["Pattern"]) for f in properties["FilterCriteria"]["Filters"]]
-    assert pattern == {
-        "eventName": ["MODIFY"],
-        "dynamodb": {
-            "NewImage": {"status": {"S": ["PROCESSING"]}},
-            "OldImage": {"status": {"S": [{"anything-but": ["PROCESSING"]}]}},
-        },
-    }
 
 
 def test_rendered_outputs_live_outside_the_upload_notifications() -> None:
@@ -544,26 +515,30 @@ def test_publish_fields_are_backend_only_and_only_the_publisher_may_call_them() 
         and "appsync:GraphQL" in json.dumps(resource["Properties"].get("Policies", []))
         and "publish" in json.dumps(resource["Properties"].get("Policies", []))
     }
-    assert callers == {"LivePublisherFunction"}
+    assert callers == {"ChangeStreamFunction"}
 
 
-def test_every_table_stream_feeds_the_publisher_with_bisect_bounded_retries_and_a_destination() -> None:
-    mappings = {
-        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"]
-        for m in template.resources("AWS::Lambda::EventSourceMapping").values()
+def test_every_table_stream_has_one_reader_the_change_stream_with_bisect_bounded_retries_and_a_destination() -> None:
+    """One consumer per stream (AWS throttles above two readers a shard): the change stream."""
+    streams = {
+        name: m["Properties"]
+        for name, m in template.resources("AWS::Lambda::EventSourceMapping").items()
         if m["Properties"]["EventSourceArn"]["Fn::GetAtt"][1] == "StreamArn"
-        and m["Properties"]["FunctionName"]["Fn::GetAtt"][0] == "LivePublisherFunction"
     }
-    assert set(mappings) == {"OrdersTable", "AlbumsTable", "CollagesTable"}
-    for properties in mappings.values():
-        assert properties["FunctionName"] == {"Fn::GetAtt": ["LivePublisherFunction", "Alias.AliasArn"]}
+    tables = [m["EventSourceArn"]["Fn::GetAtt"][0] for m in streams.values()]
+    assert sorted(tables) == ["AlbumsTable", "CollagesTable", "OrdersTable", "PhotosTable"]  # each once
+    for table in tables:
+        assert RESOURCES[table]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    for properties in streams.values():
+        assert properties["FunctionName"] == {"Fn::GetAtt": ["ChangeStreamFunction", "Alias.AliasArn"]}
         assert properties["BisectBatchOnFunctionError"] is True
         assert 0 < properties["MaximumRetryAttempts"] <= 10
         assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert properties["DestinationConfig"] == {
-            "OnFailure": {"Destination": {"Fn::GetAtt": ["LivePublisherFailureQueue", "Arn"]}}
+            "OnFailure": {"Destination": {"Fn::GetAtt": ["ChangeStreamFailureQueue", "Arn"]}}
         }
-        assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"]) == {"eventName": ["INSERT", "MODIFY"]}
+        # No filter: every reaction sees every change and says itself which it wants.
+        assert "FilterCriteria" not in properties
 
 
 def test_cognito() -> None:

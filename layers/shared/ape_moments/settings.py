@@ -114,30 +114,28 @@ class LiveTablesSettings(FunctionSettings):
     collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
 
 
-class PublisherSettings(LiveTablesSettings):
-    """The subscription publisher: the tables its streams come from, and the API it publishes to."""
+class StatsSettings(FunctionSettings):
+    """adminStats and the stats reaction of the change consumer: the Stats table (SPEC 14)."""
 
+    stats_table_name: Required = Field(alias="STATS_TABLE_NAME")
+
+
+class ChangeStreamSettings(LiveTablesSettings, StatsSettings):
+    """The change stream (every table's stream, one consumer): the tables its records come from,
+    and what its reactions hand changes to (the API for live publishing, the render queue, the
+    Stats table)."""
+
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
     graphql_url: Required = Field(alias="GRAPHQL_URL")
+    render_queue_url: Required = Field(alias="RENDER_QUEUE_URL")
 
 
 class PhotoSettings(AlbumSettings, CollageSettings):
     """listAlbumPhotos, listCollagePhotos, deletePhoto: URLs presigned at read time."""
 
 
-class RenderDispatchSettings(FunctionSettings):
-    """The render dispatcher: submissions read from the tables' streams become render requests."""
-
-    render_queue_url: Required = Field(alias="RENDER_QUEUE_URL")
-
-
 class RenderSettings(AlbumSettings, CollageSettings):
     """The renderer and the render dead-letter function: albums, collages, their photos, outputs."""
-
-
-class StatsSettings(FunctionSettings):
-    """adminStats and the stats reaction of the change consumer: the Stats table (SPEC 14)."""
-
-    stats_table_name: Required = Field(alias="STATS_TABLE_NAME")
 
 
 class Settings(
@@ -146,9 +144,7 @@ class Settings(
     SweeperSettings,
     UploadEventsSettings,
     PhotoSettings,
-    RenderDispatchSettings,
     RenderSettings,
-    PublisherSettings,
-    StatsSettings,
+    ChangeStreamSettings,
 ):
     """Every variable some function reads (the template tests check no function sets another)."""

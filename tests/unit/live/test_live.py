@@ -10,17 +10,19 @@ from typing import Any
 import pytest
 
 from ape_moments.caller import Caller, Role
+from ape_moments.changes import ChangeConsumer
 from ape_moments.errors import Forbidden, NotFound, ValidationError
 from ape_moments.live.access import SubscriptionRequest, check_owner, check_scope
-from ape_moments.live.publications import ALBUM, ORDER, Publication, publication, selection_set
-from ape_moments.live.service import StreamPublisher
+from ape_moments.live.publications import Publication, publication, selection_set
+from ape_moments.reactions.live import ALBUM, ORDER, LivePublishing
+from ape_moments.reactions.wiring import ORDERS
 from tests.conftest import EVENTS, call, cognito_identity, owner_of
 from tests.unit.orders.helpers import seed_order
 
 OWNER = Caller(Role.CUSTOMER, "owner-1")
 GUEST = Caller(Role.GUEST, "us-east-1:guest-1")
 ADMIN = Caller(Role.ADMIN, "admin-1")
-SAMPLE = json.loads((EVENTS / "live_publisher_stream.json").read_text())
+SAMPLE = json.loads((EVENTS / "change_stream.json").read_text())
 
 
 # ---- the rules (SPEC 10) -----------------------------------------------------------------------------
@@ -144,17 +146,21 @@ def _batch() -> list[dict[str, Any]]:
     return records
 
 
+def _publisher(table: str, sender: Sender) -> ChangeConsumer:
+    return ChangeConsumer({table: ORDERS}, [LivePublishing(sender)])
+
+
 def test_publisher_sends_in_order_and_reports_the_first_failure() -> None:
     table = SAMPLE["Records"][0]["eventSourceARN"].split(":table/")[1].split("/")[0]
     sender = Sender(fail_on="COMPLETED")
-    outcome = StreamPublisher({table: ORDER}, sender).handle(_batch())
+    outcome = _publisher(table, sender).handle(_batch())
     assert [p.payload["status"] for p in sender.sent] == ["PROCESSING"]
-    assert outcome.published == 1
-    assert outcome.failures == [{"itemIdentifier": "101"}]  # retried from there; FAILED not sent before it
-    assert outcome.error == "RuntimeError: AppSync unavailable"
-    everything = StreamPublisher({table: ORDER}, Sender()).handle(_batch())
-    assert (everything.published, everything.failures) == (3, [])
-    assert StreamPublisher({"another-table": ORDER}, Sender()).handle(_batch()).published == 0
+    assert outcome.handled.get("live") == 1
+    assert outcome.batch_item_failures == [{"itemIdentifier": "101"}]  # retried from there; FAILED not sent before it
+    assert outcome.failures[0].error == "RuntimeError: AppSync unavailable"
+    everything = _publisher(table, Sender()).handle(_batch())
+    assert (everything.handled.get("live"), everything.batch_item_failures) == (3, [])
+    assert _publisher("another-table", Sender()).handle(_batch()).handled.get("live") is None
 
 
 # ---- the resolvers, against moto's tables -----------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Rendering against moto: the real submission (API handlers), the Collages/Albums streams read
-from moto and passed through the template's own filter, the dispatcher, the render queue, the
+from moto and handed to the change stream (its render dispatch reaction), the render queue, the
 renderer and the dead-letter handlers, exactly as their event sources would call them."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +14,15 @@ import boto3
 import pytest
 from PIL import Image
 
+from ape_moments.changes import decode
+from ape_moments.reactions.render import submission_of
+from ape_moments.reactions.wiring import ALBUMS, COLLAGES
 from devtools import template
-from devtools.local_stack.streams import lambda_record, matches_any, parse_filter_criteria
+from devtools.local_stack.streams import lambda_record
 from tests.conftest import BUCKET, FakeContext, load_handler, sqs_event
 from tests.conftest import call as call_handler
 from tests.unit.media.helpers import seed_photo_records
+from tests.unit.reactions.appsync import recording_appsync
 
 Colour = tuple[int, int, int]
 
@@ -51,16 +56,21 @@ class Flow:
         return keys
 
     def dispatch(self) -> list[dict[str, Any]]:
-        """New stream records of both tables, filtered by the template's FilterCriteria, to the dispatcher."""
+        """New stream records of both tables, as their mappings hand them, to the change stream;
+        returns those that were submissions (the render reaction's)."""
         # moto answers streams calls on this endpoint only (botocore's default resolves elsewhere)
         streams = boto3.client("dynamodbstreams", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com")
         resources = template.load()["Resources"]
         records = []
-        for table, mapping in (
-            ("AlbumsTable", "AlbumsRenderStreamMapping"),
-            ("CollagesTable", "CollagesRenderStreamMapping"),
-        ):
-            patterns = parse_filter_criteria(resources[mapping]["Properties"]["FilterCriteria"])
+        submissions = []
+        for table, kind in (("AlbumsTable", ALBUMS), ("CollagesTable", COLLAGES)):
+            mapping = next(
+                m["Properties"]
+                for m in resources.values()
+                if m["Type"] == "AWS::Lambda::EventSourceMapping"
+                and m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
+            )
+            assert "FilterCriteria" not in mapping  # every change reaches the reactions
             arn = self.aws.dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
             shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
             position = self._stream_positions.get(arn)
@@ -73,11 +83,13 @@ class Flow:
             for record in streams.get_records(ShardIterator=iterator)["Records"]:
                 self._stream_positions[arn] = record["dynamodb"]["SequenceNumber"]
                 shaped = lambda_record(record, arn)
-                if matches_any(patterns, shaped):
-                    records.append(shaped)
+                records.append(shaped)
+                if submission_of(decode(shaped, kind)) is not None:
+                    submissions.append(shaped)
         if records:
-            load_handler("render_dispatch").lambda_handler({"Records": records}, FakeContext())
-        return records
+            response = load_handler("change_stream").lambda_handler({"Records": records}, FakeContext())
+            assert response == {"batchItemFailures": []}
+        return submissions
 
     def receive(self, queue_url: str) -> dict[str, Any] | None:
         received = self.aws.sqs.receive_message(
@@ -115,7 +127,7 @@ class Flow:
 
 
 @pytest.fixture
-def flow(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Flow:
+def flow(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
     dead_letter_url = aws.sqs.create_queue(QueueName="render-dlq")["QueueUrl"]
     dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -123,4 +135,6 @@ def flow(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Flow:
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})
     queue_url = aws.sqs.create_queue(QueueName="renders", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
     monkeypatch.setenv("RENDER_QUEUE_URL", queue_url)
-    return Flow(aws, queue_url, dead_letter_url, {})
+    with recording_appsync() as appsync:  # the change stream's other reaction publishes here
+        monkeypatch.setenv("GRAPHQL_URL", appsync.url)
+        yield Flow(aws, queue_url, dead_letter_url, {})

@@ -1,6 +1,6 @@
-"""The rendering functions' sample events (events/render_dispatch.json, renderer.json,
-render_dead_letter.json) run against their handlers, and the dispatcher's rules for which
-stream records are submissions."""
+"""The rendering functions' sample events (events/change_stream.json, renderer.json,
+render_dead_letter.json) run against their handlers, and the render reaction's rules for which
+changes are submissions."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 
+from ape_moments.changes import decode
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
-from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest, submission_of
+from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest
+from ape_moments.reactions.render import submission_of as submission_of_change
+from ape_moments.reactions.wiring import ALBUMS, COLLAGES
 from tests.conftest import EVENTS, FakeContext, load_handler
 from tests.unit.media.helpers import albums, collages
+from tests.unit.reactions.test_change_stream_handler import change_stream_sample
 from tests.unit.rendering.conftest import Flow, solid_jpeg
 
 SAMPLE_COLLAGE_ID = "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"
@@ -28,7 +32,7 @@ def sample(name: str) -> dict[str, Any]:
 
 
 def test_the_dispatch_sample_queues_one_request_per_submission(flow: Flow) -> None:
-    load_handler("render_dispatch").lambda_handler(sample("render_dispatch.json"), FakeContext())
+    load_handler("change_stream").lambda_handler(change_stream_sample(), FakeContext())
     bodies = []
     while (event := flow.receive(flow.queue_url)) is not None:
         bodies.extend(json.loads(r["body"]) for r in event["Records"])
@@ -95,7 +99,11 @@ def test_a_malformed_message_is_reported_failed_not_lost(flow: Flow) -> None:
 
 
 def _record(name: str) -> dict[str, Any]:
-    return copy.deepcopy(sample("render_dispatch.json")["Records"][0 if name == "collage" else 1])
+    return copy.deepcopy(sample("change_stream.json")["Records"][1 if name == "collage" else 2])
+
+
+def submission_of(record: dict[str, Any]) -> RenderRequest | None:
+    return submission_of_change(decode(record, COLLAGES if "collageId" in record["dynamodb"]["Keys"] else ALBUMS))
 
 
 def test_a_move_into_processing_is_a_submission() -> None:

@@ -1,21 +1,21 @@
 """What a table change publishes: the object as its get query returns it, presigned URL fields null.
 
-A stream record becomes at most one ``Publication``. Pure: the records come in, the mutation to
-send goes out; ``appsync.py`` sends it. A record that does not change what a client sees (an
-internal attribute, a write that set the same values, a removal) publishes nothing.
+A change becomes at most one ``Publication``. Pure: the change comes in, the mutation to send goes
+out; ``appsync.py`` sends it. A change that does not alter what a client sees (an internal
+attribute, a write that set the same values, a removal) publishes nothing.
+
+Domain-free: which kinds exist (orders, albums, collages and their models) is said above the
+domains, in ``ape_moments.reactions.live``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ape_moments.media.albums import Album
-from ape_moments.media.collages import Collage
 from ape_moments.models import StoredModel
-from ape_moments.orders.models import Order
 
 # Presigned at read time, per caller (never stored): a broadcast carries none (SPEC section 10).
 URL_FIELDS = frozenset({"pdfUrl", "outputImageUrl", "downloadUrl", "url", "thumbnailUrl"})
@@ -29,12 +29,6 @@ class LiveKind:
     mutation: str  # the backend-only publish mutation of @aws_subscribe
     argument: str  # its AWSJSON argument
     url_fields: frozenset[str]  # the type's own URL fields, published as null
-
-
-ORDER = LiveKind("Order", "orderId", Order, "publishOrderUpdated", "order", frozenset())
-ALBUM = LiveKind("Album", "albumId", Album, "publishAlbumUpdated", "album", frozenset({"pdfUrl"}))
-COLLAGE = LiveKind("Collage", "collageId", Collage, "publishCollageUpdated", "collage", frozenset({"outputImageUrl"}))
-KINDS = (ORDER, ALBUM, COLLAGE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +73,14 @@ def client_view(kind: LiveKind, item: Mapping[str, Any] | None) -> dict[str, Any
     """
     if not item or kind.key not in item:
         return None
-    graphql: dict[str, Any] = kind.model.model_validate(item).to_graphql()  # type: ignore[attr-defined]
+    return view_of(kind, kind.model.model_validate(item))
+
+
+def view_of(kind: LiveKind, model: StoredModel | None) -> dict[str, Any] | None:
+    """``client_view`` of an object already decoded (a ``Change``'s old or new)."""
+    if model is None:
+        return None
+    graphql: dict[str, Any] = model.to_graphql()  # type: ignore[attr-defined]
     shown: dict[str, Any] = _without_urls(graphql)
     return shown | dict.fromkeys(kind.url_fields)
 
@@ -99,7 +100,21 @@ def publication(
     (the get query answers null for it: there is no object to match arguments against)."""
     if event_name == "REMOVE":
         return None
-    after = client_view(kind, new)
-    if after is None or (event_name == "MODIFY" and client_view(kind, old) == after):
+    return _publication(kind, event_name, lambda: client_view(kind, old), client_view(kind, new))
+
+
+def publication_of_models(
+    kind: LiveKind, event_name: str, old: StoredModel | None, new: StoredModel | None
+) -> Publication | None:
+    """``publication`` of a change already decoded into models (what the change stream hands over)."""
+    if event_name == "REMOVE":
+        return None
+    return _publication(kind, event_name, lambda: view_of(kind, old), view_of(kind, new))
+
+
+def _publication(
+    kind: LiveKind, event_name: str, before: Callable[[], dict[str, Any] | None], after: dict[str, Any] | None
+) -> Publication | None:
+    if after is None or (event_name == "MODIFY" and before() == after):
         return None
     return Publication(kind, after)

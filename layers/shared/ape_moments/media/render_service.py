@@ -1,5 +1,5 @@
-"""Rendering's use cases that need no image code: dispatching submissions to the render queue,
-the backend's last move of a rendered or failed item, and the dead letters.
+"""Rendering's use cases that need no image code: the backend's last move of a rendered or failed
+item, and the dead letters (dispatching submissions is ``ape_moments.reactions.render``).
 
 The renderer itself (``rendering``, on the imaging layer) calls ``RenderOutcomes`` when it is
 done; the dead-letter function calls it when the renderer kept failing, so no collage or album
@@ -9,7 +9,7 @@ finds the item already moved and changes nothing; an admin's repair meanwhile st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,28 +20,13 @@ from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.albums import AlbumStatus
 from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collages import CollageStatus
-from ape_moments.media.render_queue import RenderQueue
-from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest, submission_of
+from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest
 from ape_moments.table import Condition, ConditionFailed
 
 logger = Logger(child=True)
 
 _COLLAGE_PROCESSING = Condition(statuses=frozenset({CollageStatus.PROCESSING}))
 _ALBUM_PROCESSING = Condition(statuses=frozenset({AlbumStatus.PROCESSING}))
-
-
-class RenderDispatcher:
-    """Stream records of submissions -> render requests on the queue."""
-
-    def __init__(self, queue: RenderQueue) -> None:
-        self._queue = queue
-
-    def dispatch(self, records: Iterable[Mapping[str, Any]]) -> list[RenderRequest]:
-        requests = [request for record in records if (request := submission_of(record)) is not None]
-        self._queue.send(requests)
-        for request in requests:
-            logger.info("render requested", kind=request.kind.value, item_id=request.id)
-        return requests
 
 
 class RenderOutcomes:

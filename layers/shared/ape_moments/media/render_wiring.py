@@ -1,7 +1,9 @@
-"""The rendering family's composition root: the dispatcher, the renderer, the dead letters.
+"""The rendering family's composition root: the renderer, the dead letters.
 
 Only the renderer function (which has the imaging layer) calls ``renderer``; the module
-``rendering`` is imported there, so the dispatcher and the dead-letter function never load Pillow.
+``rendering`` is imported there, so the dead-letter function never loads Pillow. Dispatch (a
+submission becomes a render request) is a reaction to the tables' changes:
+``ape_moments.reactions.render``.
 """
 
 from __future__ import annotations
@@ -14,28 +16,17 @@ from aws_lambda_powertools import Metrics
 from ape_moments import aws
 from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.collage_repository import CollagesRepository
-from ape_moments.media.render_queue import RenderQueue
-from ape_moments.media.render_service import RenderDeadLetters, RenderDispatcher, RenderOutcomes
+from ape_moments.media.render_service import RenderDeadLetters, RenderOutcomes
 from ape_moments.media.wiring import photos_repository, storage
-from ape_moments.settings import RenderDispatchSettings, RenderSettings
+from ape_moments.settings import RenderSettings
 
 if TYPE_CHECKING:
     from ape_moments.media.rendering import Renderer
 
 
 @functools.cache
-def dispatch_settings() -> RenderDispatchSettings:
-    return RenderDispatchSettings.from_environment()
-
-
-@functools.cache
 def render_settings() -> RenderSettings:
     return RenderSettings.from_environment()
-
-
-@functools.cache
-def dispatcher() -> RenderDispatcher:
-    return RenderDispatcher(RenderQueue(dispatch_settings().render_queue_url, aws.client("sqs")))
 
 
 def outcomes(config: RenderSettings) -> RenderOutcomes:

@@ -1,5 +1,5 @@
-"""Rendering's rules (SPEC section 8): what a render request names, where outputs live, which
-table changes are submissions. Pure rules, no I/O.
+"""Rendering's rules (SPEC section 8): what a render request names, where outputs live. Pure
+rules, no I/O. Which table changes are submissions: ``ape_moments.reactions.render``.
 
 Outputs live under ``renders/`` (outside the upload notifications' ``albums/`` and ``collages/``
 prefixes, so writing one is never an upload), at one key per collage or album: a redelivered
@@ -8,9 +8,7 @@ request overwrites its output instead of adding a second one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,10 +24,6 @@ GAVE_UP_MESSAGE = "rendering failed repeatedly; please try again later"
 class RenderKind(StrEnum):
     COLLAGE = "collage"
     ALBUM = "album"
-
-
-# The key attribute of each kind's table, as the stream record's Keys name it.
-_KEY_ATTRIBUTE = {"collageId": RenderKind.COLLAGE, "albumId": RenderKind.ALBUM}
 
 
 class RenderRequest(BaseModel):
@@ -52,26 +46,3 @@ def collage_output_key(collage_id: str) -> str:
 
 def album_pdf_key(album_id: str) -> str:
     return output_prefix(RenderKind.ALBUM, album_id) + "album.pdf"
-
-
-def _status(image: Mapping[str, Any] | None) -> str | None:
-    value = (image or {}).get("status")
-    return value.get("S") if isinstance(value, dict) else None
-
-
-def submission_of(record: Mapping[str, Any]) -> RenderRequest | None:
-    """The render request a stream record holds: an item that moved into PROCESSING, else None.
-
-    The event source's filter already selects these records (template.yaml); checking again here
-    keeps a filter mistake from rendering anything twice or at the wrong time.
-    """
-    change = record.get("dynamodb") or {}
-    if record.get("eventName") != "MODIFY":
-        return None
-    if _status(change.get("NewImage")) != PROCESSING or _status(change.get("OldImage")) == PROCESSING:
-        return None
-    for attribute, kind in _KEY_ATTRIBUTE.items():
-        key = (change.get("Keys") or {}).get(attribute)
-        if isinstance(key, dict) and "S" in key:
-            return RenderRequest(kind=kind, id=key["S"])
-    return None
