@@ -33,6 +33,7 @@ TABLE_ENV = {
     "PhotosTable": "PHOTOS_TABLE_NAME",
     "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME",
     "EmailPreferencesTable": "EMAIL_PREFERENCES_TABLE_NAME",
+    "StatsTable": "STATS_TABLE_NAME",
 }
 BUCKET = "apemoments-test-media"
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devtools.bench import cold_start, live, photos, report, sizes, throughput, warm
+from devtools.bench import cold_start, live, photos, report, sizes, stats, throughput, warm
 from devtools.bench.cases import Case, case_for
 from devtools.bench.harness import Harness
 from devtools.bench.stack import ROOT, functions
@@ -138,6 +138,8 @@ def run(
     if measure_throughput:
         results["throughput"] = throughput.measure()
         results["live"] = live.measure()  # change-to-subscriber latency through the local stack
+    # The owner's figures: aggregation cost per change; adminStats for 366 days through the local stack.
+    results["stats"] = stats.measure(through_stack=measure_throughput)
     results["machine"] = report.machine()
     results["elapsed_s"] = time.perf_counter() - started
     return results
@@ -169,6 +171,8 @@ def main(argv: list[str] | None = None) -> None:
             "\n\n### Photos: the upload pipeline's decode (`check_photo`) against a bare Pillow floor\n\n"
             + photos.render(results["photos"]["photos"], results["photos"]["layer"])
         )
+    table += "\n\n### The owner's figures: cost per counted change, adminStats for 366 days\n\n"
+    table += stats.render(results["stats"])
     if not args.no_rendering:
         table += "\n\n### Rendering: collage and album PDFs against their floors\n\n```\n" + _rendering() + "```\n"
     print(table)

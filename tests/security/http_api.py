@@ -29,6 +29,7 @@ SELECTION = {
     "Photo": "key fileName url thumbnailUrl",
     "PhotoConnection": "items { key fileName url thumbnailUrl } nextToken",
     "EmailPreferences": "orderEmails",
+    "Stats": "from to days { date ordersCreated revenue { currency amount } } totals { date ordersCreated }",
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 

@@ -66,6 +66,26 @@ def _photo(call: Call, identity: dict[str, Any], aws: Any, *, in_collage: bool =
     return item_id, key
 
 
+def _admin_stats(call: Call, identity: dict[str, Any], aws: Any) -> dict[str, Any]:
+    """adminStats is the admins' own: the scenario's caller becomes one (a user-pool identity in
+    ``admins``; a guest cannot be one), and a day of figures is counted (once, whatever the runs)."""
+    import os
+    import uuid
+
+    from ape_moments.stats.repository import StatsRepository
+    from ape_moments.stats.rules import Fact
+    from tests.conftest import cognito_identity
+
+    if "sub" not in identity:
+        identity.clear()
+        identity.update(cognito_identity(str(uuid.uuid4())))
+    identity["groups"] = ["admins"]
+    identity["claims"]["cognito:groups"] = ["admins"]
+    figures = {"ordersCreated": 2, "revenue#USD": 1999, "items#PRINT_4X6": 3}
+    StatsRepository(os.environ["STATS_TABLE_NAME"], aws.dynamodb).count([Fact("scenario", "2026-03-01", figures)])
+    return {"from": "2026-01-01", "to": "2026-12-31"}
+
+
 PREPARE: dict[str, Prepare] = {
     "getOrder": lambda call, who, aws: {"orderId": _order(call, who)},
     "listOrders": lambda call, who, aws: (_order(call, who), {"limit": 5})[1],
@@ -99,4 +119,5 @@ PREPARE: dict[str, Prepare] = {
     "deletePhoto": lambda call, who, aws: {"key": _photo(call, who, aws)[1]},
     "emailPreferences": lambda call, who, aws: {},
     "setEmailPreferences": lambda call, who, aws: {"orderEmails": False},
+    "adminStats": _admin_stats,
 }

@@ -66,6 +66,7 @@ KIND = {
     # Email preferences (SPEC 13): the caller's own switch; signed-in customers only.
     "emailPreferences": "preferences",
     "setEmailPreferences": "preferences",
+    "adminStats": "admin_only",  # the owner's figures (SPEC 14): admins, everyone else Forbidden
 }
 
 # The object each operation acts on, created by its owner before the row runs.
@@ -148,6 +149,7 @@ ARGUMENTS: dict[str, Arguments] = {
     "publishCollageUpdated": lambda cid, owner: {"collage": json.dumps({"collageId": cid, "customerId": owner})},
     "emailPreferences": lambda _, owner: {},
     "setEmailPreferences": lambda _, owner: {"orderEmails": True},
+    "adminStats": lambda _, owner: {"from": "2026-01-01", "to": "2026-01-31"},
 }
 
 
@@ -160,6 +162,8 @@ def expected(kind: str, caller_kind: str) -> str:
         return "Unauthorized"  # @aws_iam only, and no identity-pool role lists the field
     if kind == "preferences":  # each signed-in caller's own switch; a guest's role may not
         return "Forbidden" if caller_kind in ("guest", "other_guest") else "preferences"
+    if kind == "admin_only":
+        return "result" if caller_kind == "admin" else "Forbidden"
     return {
         "get": "null" if outsider else "result",
         "list": "Forbidden" if outsider else "result",
@@ -277,6 +281,9 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         ids = {next(v for k, v in item.items() if k.endswith("Id") and k != "customerId") for item in value["items"]}
         assert target in ids
         assert {item["customerId"] for item in value["items"]} == {owner.owner_id}
+    elif "totals" in value:  # adminStats: every day of the range, totals undated
+        assert [day["date"] for day in value["days"]][::30] == ["2026-01-01", "2026-01-31"]
+        assert value["totals"]["date"] is None
     elif "s3Key" in value:
         assert f"/{target}/" in value["s3Key"]
     else:

@@ -94,6 +94,14 @@ ints = st.one_of(
         [0, 1, -1, 20, 50, 51, 100, 101, 1000, 25 * 1024 * 1024, 25 * 1024 * 1024 + 1, 2**31 - 1, -(2**31)]
     ),
 )
+# AWSDate (adminStats): real dates, malformed ones, and what AppSync's scalar may or may not let by.
+aws_dates = st.one_of(
+    st.dates().map(lambda day: day.isoformat()),
+    st.sampled_from(
+        ["2026-13-01", "2026-02-30", "0000-00-00", "2026-1-1", "2026-01-01T00:00:00Z", "2026-01-01+14:00", "20260101"]
+    ),
+    hostile_text,
+)
 wrong_type = st.sampled_from([12345, 1.5, True, {"nested": "object"}, ["list"]])
 
 
@@ -120,6 +128,8 @@ def _scalar(type_name: str, world: World) -> st.SearchStrategy[Any]:
         return aws_json
     if type_name == "Boolean":  # wrong types (strings, numbers, null) reach AppSync's coercion
         return st.one_of(st.booleans(), hostile_text, ints, st.none())
+    if type_name == "AWSDate":
+        return aws_dates
     enums = enum_values()
     if type_name in enums:
         return st.sampled_from(enums[type_name])

@@ -126,7 +126,8 @@ def test_alarm_counts_by_kind() -> None:
     # failure queue's age and depth; it replaced the render dispatcher and the live publisher)
     # + notifications (13: three functions x 2, the email queue's age, its dead-letter queue's age and
     # depth, the preferences table's 3, EmailsFailed)
-    assert len(alarms(TEMPLATE)) == 94
+    # + the owner's figures (5: adminStats x 2, the Stats table 3)
+    assert len(alarms(TEMPLATE)) == 99
 
 
 def test_api_latency_alarm_is_on_p99() -> None:

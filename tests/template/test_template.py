@@ -233,7 +233,11 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             None,
         ),
         (("sqs:SendMessage",), ("ChangeStreamFailureQueue.Arn",), None),
+        # the owner's figures: a fact's ledger put and its day's ADD (TransactWriteItems)
+        (("dynamodb:PutItem", "dynamodb:UpdateItem"), ("StatsTable.Arn",), None),
     },
+    # The owner's figures (SPEC 14): one Query of the Stats table's days a call.
+    "AdminStatsFunction": {(("dynamodb:Query",), ("StatsTable.Arn",), None)},
 }
 # The backend-only publish mutations (SPEC section 10): no identity-pool role may call them.
 PUBLISH_FIELDS = {("Mutation", "publishOrderUpdated"), ("Mutation", "publishAlbumUpdated"),

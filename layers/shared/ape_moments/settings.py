@@ -120,9 +120,16 @@ class LiveTablesSettings(FunctionSettings):
     collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
 
 
-class ChangeStreamSettings(LiveTablesSettings, EmailQueueSettings):
+class StatsSettings(FunctionSettings):
+    """adminStats and the stats reaction of the change consumer: the Stats table (SPEC 14)."""
+
+    stats_table_name: Required = Field(alias="STATS_TABLE_NAME")
+
+
+class ChangeStreamSettings(LiveTablesSettings, EmailQueueSettings, StatsSettings):
     """The change stream (every table's stream, one consumer): the tables its records come from,
-    and what its reactions hand changes to (the API for live publishing, the render queue)."""
+    and what its reactions hand changes to (the API for live publishing, the render queue, the
+    Stats table)."""
 
     photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
     graphql_url: Required = Field(alias="GRAPHQL_URL")

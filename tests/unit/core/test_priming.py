@@ -35,6 +35,7 @@ ENVIRONMENT = {
     "COLLAGES_TABLE_NAME": "Collages",
     "PHOTOS_TABLE_NAME": "Photos",
     "EMAIL_PREFERENCES_TABLE_NAME": "EmailPreferences",
+    "STATS_TABLE_NAME": "Stats",
 }
 
 PROBE = textwrap.dedent(

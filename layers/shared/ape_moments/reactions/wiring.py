@@ -33,6 +33,7 @@ from ape_moments.orders.repository import OrdersRepository
 from ape_moments.reactions.live import ALBUM, COLLAGE, ORDER, SUBSCRIPTIONS, LivePublishing
 from ape_moments.reactions.render import RenderDispatch
 from ape_moments.settings import ChangeStreamSettings, LiveTablesSettings
+from ape_moments.stats.wiring import stats_counting
 
 ORDERS = StreamKind("order", Order)
 ALBUMS = StreamKind("album", Album)
@@ -57,6 +58,7 @@ REACTIONS: tuple[Callable[[ChangeStreamSettings], Reaction], ...] = (
     live_publishing,
     render_dispatch,
     notifications,
+    stats_counting,  # the owner's figures (SPEC 14, docs/STATS.md)
 )
 
 

@@ -1,0 +1,1 @@
+"""The owner's figures (SPEC 14, docs/STATS.md): rules, the Stats table, the reaction, adminStats."""
