@@ -6,7 +6,7 @@ import { defineConfig, type Plugin } from 'vite';
 // `make app` (the dev server): the app reads its configuration from /amplify_outputs.json, which
 // the running local stack wrote to .local/ (`make run`); the production build is served by the
 // stack itself (devtools/local_stack/app_server.py), which answers the same path.
-const OUTPUTS = resolve(__dirname, '../../.local/amplify_outputs.json');
+const OUTPUTS = resolve(import.meta.dirname, '../../.local/amplify_outputs.json');
 
 function localOutputs(): Plugin {
   return {

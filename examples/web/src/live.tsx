@@ -2,8 +2,19 @@
 // broadcast carries no presigned URLs (SPEC 10). Should the live channel be refused or unreachable
 // (a browser that does not trust the local stack's certificate, say), the hook polls instead, and
 // says so: the page still follows its objects without a reload.
+import { CONNECTION_STATE_CHANGE, ConnectionState } from 'aws-amplify/data';
+import { Hub } from 'aws-amplify/utils';
 import { useEffect, useRef, useState } from 'react';
 import type { Api } from './api';
+
+// The realtime connection is shared by every subscription: remember its last state, so that a
+// subscription started on a connection already up is not left waiting for a Connected event.
+let connectionState: string | undefined;
+Hub.listen('api', ({ payload }) => {
+  const data = payload.data as { connectionState?: string } | undefined;
+  if (payload.event === CONNECTION_STATE_CHANGE) connectionState = data?.connectionState;
+});
+const START_ACK_MS = 1000;
 
 export type LiveState = 'connecting' | 'live' | 'polling';
 const POLL_MS = 3000;
@@ -26,9 +37,17 @@ export function useLive(
       setState('polling');
       timer ??= setInterval(() => latest.current(), POLL_MS);
     };
-    // Amplify acknowledges a subscription without telling its caller; the first event or a
-    // short settle time marks it live, an error switches to polling.
-    const settle = setTimeout(() => setState((current) => (current === 'connecting' ? 'live' : current)), 1500);
+    // Amplify reports its realtime connection on the Hub: Connected once the server acknowledged
+    // the subscription; an error switches to polling.
+    const alreadyUp = setTimeout(() => {
+      if (connectionState === ConnectionState.Connected) setState((current) => (current === 'connecting' ? 'live' : current));
+    }, START_ACK_MS);
+    const stopListening = Hub.listen('api', ({ payload }) => {
+      const data = payload.data as { connectionState?: string } | undefined;
+      if (payload.event === CONNECTION_STATE_CHANGE && data?.connectionState === ConnectionState.Connected) {
+        setState((current) => (current === 'polling' ? current : 'live'));
+      }
+    });
     const stop = api.subscribe(
       subscription,
       JSON.parse(key) as Record<string, unknown>,
@@ -39,7 +58,8 @@ export function useLive(
       poll,
     );
     return () => {
-      clearTimeout(settle);
+      stopListening();
+      clearTimeout(alreadyUp);
       if (timer) clearInterval(timer);
       stop();
     };
