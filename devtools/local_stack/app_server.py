@@ -60,9 +60,9 @@ class AppServer:
             return Response(
                 "The app is not built: `make run` builds it (examples/web, npm).", status=503, mimetype="text/plain"
             )
-        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        mimetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         cache = "public, max-age=31536000, immutable" if request.path.startswith(IMMUTABLE_PREFIX) else "no-cache"
-        return Response(file.read_bytes(), content_type=content_type, headers={"Cache-Control": cache})
+        return Response(file.read_bytes(), mimetype=mimetype, headers={"Cache-Control": cache})
 
     def _file(self, path: str) -> Path | None:
         candidate = (self.dist / path.lstrip("/")).resolve()
