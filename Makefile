@@ -84,7 +84,8 @@ app-lint: ## the booth app's eslint and tsc
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 browser:
 	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y chromium || echo "chromium not installed: the browser tests will skip"; fi
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; } || echo "chromium not installed: the browser tests will skip"; fi
 
 run: install graphiql app-build ## start the whole API and the booth app on 127.0.0.1 (PORT=4000 AWS_PORT=4566 APP_PORT=3000|off)
 	$(PY) -m devtools.local_stack --port $(or $(PORT),4000) --aws-port $(or $(AWS_PORT),4566) $(if $(filter off,$(APP_PORT)),,--app-port $(or $(APP_PORT),3000))

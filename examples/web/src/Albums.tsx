@@ -1,5 +1,5 @@
 // Albums: create one, upload photos into it, watch thumbnails arrive, delete a photo, make the PDF.
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { describeError, type Album, type Api, type Connection, type Photo } from './api';
 import { AddToOrder, type CartLine } from './cart';
 import type { Currency } from './catalog';
@@ -92,12 +92,16 @@ function AlbumDetail({
   const [photos, setPhotos] = useState<Photo[]>([]);
   const [error, setError] = useState('');
 
+  // Refreshes overlap (an event, an action): only the latest one's answer is shown.
+  const generation = useRef(0);
   const refresh = useCallback(async () => {
+    const mine = ++generation.current;
     try {
       const [fetched, listed] = await Promise.all([
         api.query<Album | null>('getAlbum', { albumId }),
         api.query<Connection<Photo>>('listAlbumPhotos', { albumId, limit: 100 }),
       ]);
+      if (mine !== generation.current) return;
       setAlbum(fetched);
       setPhotos(listed.items);
     } catch (failure) {

@@ -23,14 +23,15 @@ interface Who {
 }
 
 async function whoIsThere(): Promise<Who> {
+  let user;
   try {
-    const user = await getCurrentUser();
-    const session = await fetchAuthSession();
-    const groups = (session.tokens?.accessToken.payload['cognito:groups'] as string[] | undefined) ?? [];
-    return { signedIn: true, email: user.signInDetails?.loginId ?? user.username, admin: groups.includes('admins') };
+    user = await getCurrentUser();
   } catch {
-    return { signedIn: false, admin: false };
+    return { signedIn: false, admin: false }; // a guest
   }
+  const session = await fetchAuthSession();
+  const groups = (session.tokens?.accessToken.payload['cognito:groups'] as string[] | undefined) ?? [];
+  return { signedIn: true, email: user.signInDetails?.loginId ?? user.username, admin: groups.includes('admins') };
 }
 
 export function App({ outputs }: { outputs: Outputs }) {

@@ -1,6 +1,6 @@
 // Collages: choose a template, upload photos into the collage, pick them in order, submit, and
 // see the rendered collage when the backend has made it (live).
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { describeError, TEMPLATE_CELLS, type Api, type Collage, type CollageTemplate, type Connection, type Photo } from './api';
 import { AddToOrder, type CartLine } from './cart';
 import type { Currency } from './catalog';
@@ -110,12 +110,16 @@ function CollageDetail({
   const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState('');
 
+  // Refreshes overlap (an event, an action): only the latest one's answer is shown.
+  const generation = useRef(0);
   const refresh = useCallback(async () => {
+    const mine = ++generation.current;
     try {
       const [fetched, listed] = await Promise.all([
         api.query<Collage | null>('getCollage', { collageId }),
         api.query<Connection<Photo>>('listCollagePhotos', { collageId, limit: 100 }),
       ]);
+      if (mine !== generation.current) return;
       setCollage(fetched);
       setPhotos(listed.items);
     } catch (failure) {

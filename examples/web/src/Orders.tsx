@@ -1,6 +1,6 @@
 // Orders: place the order put together in the cart, pay (card through checkoutOrder when the stack
 // has it, else the sandbox path processOrder), follow its status live, download what is digital.
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { describeError, type Api, type Checkout, type Connection, type Order } from './api';
 import { sourceFields, type CartLine } from './cart';
 import { CATALOG, CURRENCIES, money, type Currency } from './catalog';
@@ -122,9 +122,13 @@ export function Orders({ api, local, selected, onSelect }: { api: Api; local?: L
 function OrderDetail({ api, local, orderId, onChanged }: { api: Api; local?: LocalEndpoints; orderId: string; onChanged: () => void }) {
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState('');
+  // Refreshes overlap (an event, an action): only the latest one's answer is shown.
+  const generation = useRef(0);
   const refresh = useCallback(async () => {
+    const mine = ++generation.current;
     try {
-      setOrder(await api.query<Order | null>('getOrder', { orderId }));
+      const fetched = await api.query<Order | null>('getOrder', { orderId });
+      if (mine === generation.current) setOrder(fetched);
     } catch (failure) {
       setError(describeError(failure));
     }
