@@ -22,6 +22,20 @@ interface Who {
   admin: boolean;
 }
 
+// Right after sign-in, the guest identity is merged into the user's (Cognito's GetCredentialsForIdentity
+// with Logins); a concurrent credentials call that still names the guest identity can be told it is
+// gone. Amplify then forgets it, so asking again gets the user's identity.
+async function sessionAfterSignIn(attempts = 3): Promise<Awaited<ReturnType<typeof fetchAuthSession>>> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fetchAuthSession();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
 async function whoIsThere(): Promise<Who> {
   let user;
   try {
@@ -29,7 +43,7 @@ async function whoIsThere(): Promise<Who> {
   } catch {
     return { signedIn: false, admin: false }; // a guest
   }
-  const session = await fetchAuthSession();
+  const session = await sessionAfterSignIn();
   const groups = (session.tokens?.accessToken.payload['cognito:groups'] as string[] | undefined) ?? [];
   return { signedIn: true, email: user.signInDetails?.loginId ?? user.username, admin: groups.includes('admins') };
 }
