@@ -266,7 +266,7 @@ def test_a_damaged_photo_is_refused_a_photo_deleted_and_the_album_pdf_opened(boo
     page.get_by_role("button", name="Delete drop.jpg").click()
     page.wait_for_function("() => document.querySelector('[data-testid=image-count]')?.textContent === '1'")
     page.wait_for_function("() => document.querySelectorAll('img[data-testid=thumbnail]').length === 1")
-    assert loaded_images(page, "thumbnail") == 1
+    wait_for_images(page, "thumbnail", 1)  # each refresh signs new URLs: the image loads again
     refusal = page.locator("[data-upload-state=refused]", has_text="torn.jpg")
     refusal.wait_for(timeout=RENDER_TIMEOUT_MS)
     assert "could not read it as a JPEG image" in refusal.inner_text()

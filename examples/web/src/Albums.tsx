@@ -3,7 +3,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { describeError, type Album, type Api, type Connection, type Photo } from './api';
 import { AddToOrder, type CartLine } from './cart';
 import type { Currency } from './catalog';
-import { LiveBadge, useLive } from './live';
+import { keepThumbnails, LiveBadge, useLive } from './live';
 import { Uploader } from './Uploader';
 
 export function Albums({ api, currency, onAdd }: { api: Api; currency: Currency; onAdd: (line: CartLine) => void }) {
@@ -103,7 +103,7 @@ function AlbumDetail({
       ]);
       if (mine !== generation.current) return;
       setAlbum(fetched);
-      setPhotos(listed.items);
+      setPhotos((shown) => keepThumbnails(shown, listed.items));
     } catch (failure) {
       setError(describeError(failure));
     }

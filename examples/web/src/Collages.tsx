@@ -4,7 +4,7 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { describeError, TEMPLATE_CELLS, type Api, type Collage, type CollageTemplate, type Connection, type Photo } from './api';
 import { AddToOrder, type CartLine } from './cart';
 import type { Currency } from './catalog';
-import { LiveBadge, useLive } from './live';
+import { keepThumbnails, LiveBadge, useLive } from './live';
 import { Uploader } from './Uploader';
 
 const TEMPLATE_LABELS: Record<CollageTemplate, string> = {
@@ -121,7 +121,7 @@ function CollageDetail({
       ]);
       if (mine !== generation.current) return;
       setCollage(fetched);
-      setPhotos(listed.items);
+      setPhotos((shown) => keepThumbnails(shown, listed.items));
     } catch (failure) {
       setError(describeError(failure));
     }

@@ -75,3 +75,10 @@ export function LiveBadge({ state }: { state: LiveState }) {
     </span>
   );
 }
+
+/** A refetch signs new URLs for every photo: keep the thumbnail URL already shown (the image stays
+ * as it is instead of loading again), take the rest of the fresh listing. */
+export function keepThumbnails<T extends { key: string; thumbnailUrl: string }>(shown: T[], fresh: T[]): T[] {
+  const before = new Map(shown.map((photo) => [photo.key, photo.thumbnailUrl]));
+  return fresh.map((photo) => ({ ...photo, thumbnailUrl: before.get(photo.key) ?? photo.thumbnailUrl }));
+}
