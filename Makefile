@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help install graphiql run outputs backfill invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench
+.PHONY: help install graphiql app-build app app-lint browser run outputs backfill invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -55,8 +55,40 @@ graphiql:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(GRAPHIQL)/.installed; \
 	else echo "npm not found: the local stack serves its plain query page instead of GraphiQL"; fi
 
-run: install graphiql ## start the whole API on 127.0.0.1 (local stack; PORT=4000 AWS_PORT=4566 to move it)
-	$(PY) -m devtools.local_stack --port $(or $(PORT),4000) --aws-port $(or $(AWS_PORT),4566)
+# The booth app (examples/web): npm ci when its lock file changes, a production build when its
+# sources change (the stamp holds their hash, so a checkout that only touches mtimes rebuilds nothing).
+WEB := examples/web
+WEB_SOURCES = $(sort $(shell find $(WEB)/src -type f) $(WEB)/index.html $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vite.config.ts $(WEB)/tsconfig.json)
+WEB_STAMP := .local/app-build.sha256
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund --silent
+	touch $@
+
+app-build: ## build the booth app once (cached until examples/web's sources change)
+	@if ! command -v npm >/dev/null 2>&1; then echo "npm not found: the local stack runs without the booth app"; exit 0; fi; \
+	$(MAKE) --no-print-directory $(WEB)/node_modules/.installed; \
+	hash=$$(sha256sum $(WEB_SOURCES) | sha256sum | cut -c1-64); \
+	if [ "$$(cat $(WEB_STAMP) 2>/dev/null)" != "$$hash" ] || [ ! -f $(WEB)/dist/index.html ]; then \
+	  npm run --prefix $(WEB) --silent build && mkdir -p .local && echo "$$hash" > $(WEB_STAMP); \
+	else echo "booth app: up to date ($(WEB)/dist)"; fi
+
+app: ## the booth app's dev server with hot reload at :3000 (start the stack with `make run APP_PORT=off`)
+	$(MAKE) --no-print-directory $(WEB)/node_modules/.installed
+	npm run --prefix $(WEB) dev
+
+app-lint: ## the booth app's eslint and tsc
+	$(MAKE) --no-print-directory $(WEB)/node_modules/.installed
+	npm run --prefix $(WEB) --silent lint
+	npm run --prefix $(WEB) --silent typecheck
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; } || echo "chromium not installed: the browser tests will skip"; fi
+
+run: install graphiql app-build ## start the whole API and the booth app on 127.0.0.1 (PORT=4000 AWS_PORT=4566 APP_PORT=3000|off)
+	$(PY) -m devtools.local_stack --port $(or $(PORT),4000) --aws-port $(or $(AWS_PORT),4566) $(if $(filter off,$(APP_PORT)),,--app-port $(or $(APP_PORT),3000))
 
 # amplify_outputs.json of a deployed stack (samconfig.toml's environment), from its CloudFormation
 # outputs and graphql/schema.graphql. DESCRIBE_STACKS=<file>: a saved describe-stacks answer instead of AWS.
@@ -104,7 +136,7 @@ test-unit: $(VENV)/.installed ## pytest without the end-to-end tests
 test-e2e: $(VENV)/.installed ## the end-to-end tests against a local stack they start
 	$(PY) -m pytest -m e2e
 
-test: install graphiql lint validate build ## every check: lint, types, templates, build, all tests
+test: install graphiql app-build app-lint browser lint validate build ## every check: lint, types, templates, build, all tests
 	$(PY) -m pytest
 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary

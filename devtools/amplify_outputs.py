@@ -114,6 +114,43 @@ def _object_types_reached(schema: GraphQLSchema) -> list[GraphQLObjectType]:
     return [reached[name] for name in schema.type_map if name in reached]
 
 
+def _selection(graphql_type: GraphQLObjectType) -> str:
+    """Every field of an object type, nested objects with all of theirs: a written selection."""
+    parts = []
+    for name, field in graphql_type.fields.items():
+        named, *_ = _unwrap(field.type)
+        parts.append(f"{name} {{ {_selection(named)} }}" if isinstance(named, GraphQLObjectType) else name)
+    return " ".join(parts)
+
+
+def _connection_elements(types: list[GraphQLObjectType]) -> set[str]:
+    """The object types listed in another type's ``items`` (a connection's elements)."""
+    elements = set()
+    for graphql_type in types:
+        field = graphql_type.fields.get("items")
+        named, is_array, *_ = _unwrap(field.type) if field else (None, False)
+        if is_array and isinstance(named, GraphQLObjectType):
+            elements.add(named.name)
+    return elements
+
+
+def _non_model_field(
+    graphql_type: GraphQLObjectType, field_name: str, field: GraphQLField, connection_elements: set[str]
+) -> dict[str, Any]:
+    described = {**_described(field_name, field.type), "attributes": []}
+    named, *_ = _unwrap(field.type)
+    if field_name == "items" and graphql_type.name in connection_elements and isinstance(named, GraphQLObjectType):
+        # Amplify's selection builder (data-schema's selectionSetIRToString) reads any object with
+        # an `items` key inside a connection's `items` as a nested model connection and keeps only
+        # `items { items { ... } }`, dropping the element's other fields (Order.items inside
+        # OrderConnection.items). Amplify writes a field of a scalar type by its name alone, so
+        # this one is described as a scalar whose name is its written selection: every client
+        # selection then holds the whole element. The schema itself is unchanged.
+        described["name"] = f"items {{ {_selection(named)} }}"
+        described["type"] = "String"
+    return described
+
+
 def model_introspection(schema_text: str) -> dict[str, Any]:
     """Amplify's model introspection (version 1) of an AppSync schema: no models (nothing here is
     an Amplify @model), its object types as non-models, its enums and its operations."""
@@ -127,15 +164,17 @@ def model_introspection(schema_text: str) -> dict[str, Any]:
         for name, graphql_type in schema.type_map.items()
         if isinstance(graphql_type, GraphQLEnumType) and not name.startswith("__")
     }
+    object_types = _object_types_reached(schema)
+    connection_elements = _connection_elements(object_types)
     non_models = {
         graphql_type.name: {
             "name": graphql_type.name,
             "fields": {
-                field_name: {**_described(field_name, field.type), "attributes": []}
+                field_name: _non_model_field(graphql_type, field_name, field, connection_elements)
                 for field_name, field in graphql_type.fields.items()
             },
         }
-        for graphql_type in _object_types_reached(schema)
+        for graphql_type in object_types
     }
     return {
         "version": 1,

@@ -36,6 +36,9 @@ def _options() -> Options:
         default=AMPLIFY_OUTPUTS_FILE,
         help="where to write the frontend's amplify_outputs.json",
     )
+    parser.add_argument(
+        "--app-port", type=int, default=None, help="serve the built booth app (examples/web/dist) on this port"
+    )
     parser.add_argument("--no-demo-users", action="store_true")
     parser.add_argument("--no-prewarm", action="store_true", help="start function workers on first use only")
     parser.add_argument(
@@ -56,6 +59,7 @@ def _options() -> Options:
         demo_users=not arguments.no_demo_users,
         prewarm=not arguments.no_prewarm,
         sqs_retry_delay_seconds=arguments.sqs_retry_delay,
+        app_port=arguments.app_port,
     )
 
 
@@ -69,12 +73,15 @@ def main() -> None:
     print(f"  GraphQL   {description['graphqlUrl']}")
     print(f"  GraphiQL  {description['graphiqlUrl']}")
     print(f"  mailbox   {description['mailboxUrl']}  (every email sent; .json for tools)")
+    if description["appUrl"]:
+        print(f"  Booth app {description['appUrl']}  (examples/web; trust caCertificate below for live updates)")
     print(f"  AWS       {description['awsEndpoint']}  (DynamoDB, S3, SQS, Cognito; region {options.region})")
     print(f"  user pool {description['userPoolId']}  client {description['userPoolClientId']}")
     print(f"  identity  {description['identityPoolId']}   bucket {description['bucketName']}")
     for user in stack.demo_users:
         role = ", ".join(user.groups) or "customer"
         print(f"  demo {role:<9} {user.email} / {user.password}")
+    print(f"  CA        {description['caCertificate']}  (wss:// for subscriptions)")
     if options.state_file:
         print(f"  state     {options.state_file}")
     if options.amplify_outputs_file:

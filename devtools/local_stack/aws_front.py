@@ -56,6 +56,24 @@ class MotoProxy:
         return Response(upstream.data, status=upstream.status, headers=headers)
 
 
+def _is_cognito_preflight(request: Request) -> bool:
+    """A browser's CORS preflight for a Cognito call: JSON-RPC to `/` naming an X-Amz-Target."""
+    requested = request.headers.get("Access-Control-Request-Headers", "").lower()
+    return request.method == "OPTIONS" and request.path == "/" and "x-amz-target" in requested
+
+
+def _cognito_cors(response: Response, request: Request) -> Response:
+    """Cognito's user-pool and identity-pool APIs answer browsers from any origin (Amplify in a web
+    app calls them directly), exposing the headers Amplify reads its errors from."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get("Access-Control-Request-Headers", "")
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.headers["Access-Control-Expose-Headers"] = "x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date"
+    return response
+
+
 class AwsFront:
     def __init__(self, proxy: MotoProxy, identity_issuer: IdentityIssuer | None, s3_front: S3Front | None) -> None:
         self._proxy = proxy
@@ -66,11 +84,15 @@ class AwsFront:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        if _is_cognito_preflight(request):
+            return _cognito_cors(Response(status=200), request)(environ, start_response)
         try:
             response = self._dispatch(request)
         except Exception:  # a bug of the local stack: AWS's JSON error shape, never an HTML page
             LOGGER.exception("AWS request failed: %s %s", request.method, request.path)
             response = _error("InternalErrorException", "An internal error occurred.", 500)
+        if request.headers.get("X-Amz-Target", "").startswith((IDENTITY_TARGET_PREFIX, USER_POOL_TARGET_PREFIX)):
+            response = _cognito_cors(response, request)
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools import amplify_outputs
+from devtools.local_stack.app_server import APP_DIST, AppServer, served_outputs
 from devtools.local_stack.auth import CognitoTokenVerifier, CredentialStore, IdentityIssuer
 from devtools.local_stack.aws_front import AwsFront, BackgroundServer, MotoProxy
 from devtools.local_stack.aws_services import (
@@ -47,6 +48,7 @@ class Options:
     demo_users: bool = True
     prewarm: bool = True
     sqs_retry_delay_seconds: int | None = None
+    app_port: int | None = None  # serve the built booth app (examples/web/dist) there; None: not at all
 
 
 @dataclass
@@ -139,6 +141,7 @@ class LocalStack:
             for mapping in stream_mappings(self.aws.intrinsics, self.aws.resources)
         ]
         self.demo_users: list[DemoUser] = []
+        self._app_server: BackgroundServer | None = None
 
     def start(self) -> LocalStack:
         self._graphql_app.target = self.graphql
@@ -151,6 +154,9 @@ class LocalStack:
             self.aws.runtime.prewarm()
         if self.options.amplify_outputs_file is not None:
             amplify_outputs.write(self.options.amplify_outputs_file, self.amplify_outputs())
+        if self.options.app_port is not None:
+            app = AppServer(APP_DIST, lambda: served_outputs(self.amplify_outputs(), self.describe()))
+            self._app_server = BackgroundServer(app, self.options.app_port).start()
         if self.options.state_file is not None:
             self._write_state(self.options.state_file)
         return self
@@ -161,6 +167,8 @@ class LocalStack:
         for poller in self.pollers:
             poller.stop()
         self.realtime.close()
+        if self._app_server is not None:
+            self._app_server.stop()
         self._graphql_server.stop()
         self.aws.stop()
         if self.options.state_file is not None and self.options.state_file.exists():
@@ -192,6 +200,7 @@ class LocalStack:
             "graphqlUrl": self.graphql_url,
             "graphiqlUrl": self._graphql_server.url + "/",
             "mailboxUrl": self._graphql_server.url + "/local/mail",
+            "appUrl": self._app_server.url + "/" if self._app_server is not None else None,
             "realtimeUrl": self.realtime_url,
             "caCertificate": str(self.tls.ca_file),
             "awsEndpoint": self.aws.endpoint,

@@ -69,23 +69,35 @@ async function refused(kind, operation, args, errorType, options) {
   check(errors[0].errorType === errorType, `${operation}: errorType ${errors[0].errorType}, expected ${errorType}`);
 }
 
-// The orders a listing names. client.queries.listOrders runs, but aws-amplify 6.22's default
-// selection set for it is wrong: its selection builder takes any `items` inside a connection's
-// `items` for a model connection, and Order has `items`, so only the orders' items are selected
-// (docs/LOCAL_STACK.md). The ids therefore come from a written selection through client.graphql.
+// The orders a listing names, from client.queries.listOrders itself: each listed order comes back
+// whole, all its fields and its items (SPEC 11; the generated model_introspection keeps Amplify's
+// selection builder from reducing Order.items inside OrderConnection.items, docs/LOCAL_STACK.md).
+const ORDER_FIELDS = ['orderId', 'customerId', 'status', 'totalPrice', 'currency', 'items', 'createdAt', 'updatedAt'];
+const ITEM_FIELDS = ['sku', 'quantity', 'unitPrice', 'lineTotal'];
 async function orderIdsListed(args, options = {}) {
   const listed = await call('queries', 'listOrders', args, options);
   check(Array.isArray(listed.items), `listOrders: ${JSON.stringify(listed)}`);
+  for (const order of listed.items) {
+    for (const field of ORDER_FIELDS) check(order[field] != null, `listOrders: an order without ${field}: ${JSON.stringify(order)}`);
+    check(order.items.length > 0, `listOrders: an order without items: ${JSON.stringify(order)}`);
+    for (const item of order.items) {
+      for (const field of ITEM_FIELDS) check(item[field] != null, `listOrders: an item without ${field}: ${JSON.stringify(item)}`);
+    }
+  }
+  // A written selection (client.graphql) keeps working beside the generated one.
   const { data, errors } = await client.graphql({
     query: `query ($customerId: ID, $status: OrderStatus, $limit: Int) {
-      listOrders(customerId: $customerId, status: $status, limit: $limit) { items { orderId customerId status } nextToken }
+      listOrders(customerId: $customerId, status: $status, limit: $limit) { items { orderId customerId status items { sku } } nextToken }
     }`,
     variables: args,
     ...options,
   });
   if (errors?.length) throw Object.assign(new Error('listOrders failed'), { errors });
-  check(data.listOrders.items.length === listed.items.length, 'both listings hold the same orders');
-  return data.listOrders.items.map((item) => item.orderId);
+  check(
+    JSON.stringify(data.listOrders.items.map((order) => order.orderId)) === JSON.stringify(listed.items.map((order) => order.orderId)),
+    'both listings hold the same orders',
+  );
+  return listed.items.map((order) => order.orderId);
 }
 
 // Resolves once Amplify's realtime connection reports Connected (its subscription was acknowledged),

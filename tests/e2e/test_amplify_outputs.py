@@ -81,6 +81,27 @@ def test_arguments_and_return_types_use_amplifys_shapes() -> None:
     assert introspection["enums"] == {"Colour": {"name": "Colour", "values": ["RED", "BLUE"]}}
 
 
+def test_an_items_field_inside_a_connections_elements_is_described_by_its_written_selection() -> None:
+    # Amplify's selection builder would keep only `items { items { ... } }` of a listed order
+    # (SPEC 11); the element's `items` is described as a scalar named by its whole selection.
+    text = """
+    type Line { sku: String!, note: Note }
+    type Note { text: String }
+    type Basket { basketId: ID!, items: [Line!]! }
+    type BasketConnection { items: [Basket!]!, nextToken: String }
+    type Query { listBaskets: BasketConnection!, getBasket(basketId: ID!): Basket }
+    """
+    non_models = model_introspection(text)["nonModels"]
+    described = non_models["Basket"]["fields"]["items"]
+    assert described["name"] == "items { sku note { text } }"
+    assert (described["type"], described["isArray"], described["isRequired"]) == ("String", True, True)
+    # The connection's own `items` and every other field keep their plain description.
+    assert non_models["BasketConnection"]["fields"]["items"]["type"] == {"nonModel": "Basket"}
+    assert non_models["Line"]["fields"]["note"]["type"] == {"nonModel": "Note"}
+    order_items = model_introspection(SCHEMA.read_text())["nonModels"]["Order"]["fields"]["items"]
+    assert order_items["name"].startswith("items { sku quantity unitPrice lineTotal ")
+
+
 def test_make_outputs_writes_the_file_of_a_deployed_stack_from_its_recorded_outputs(tmp_path: Path) -> None:
     out = tmp_path / "amplify_outputs.json"
     result = subprocess.run(

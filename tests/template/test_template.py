@@ -10,6 +10,7 @@ import pytest
 from graphql import ObjectTypeDefinitionNode, parse
 
 from devtools import template
+from devtools.local_stack.app_server import APP_ORIGINS
 
 RESOURCES = template.load()["Resources"]
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::apemoments-${Stage}-media-${AWS::AccountId}-${AWS::Region}"
@@ -468,7 +469,9 @@ def test_bucket() -> None:
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     (cors,) = props["CorsConfiguration"]["CorsRules"]
-    assert cors["AllowedOrigins"] == ["http://localhost:3000", {"Ref": "ProductionOrigin"}]
+    # Exactly the booth app's origins (examples/web, served by `make run` and `make app`), and production's.
+    *app_origins, production = cors["AllowedOrigins"]
+    assert (sorted(app_origins), production) == (sorted(APP_ORIGINS), {"Ref": "ProductionOrigin"})
     rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
     assert rules["noncurrent-versions-to-infrequent-access"]["NoncurrentVersionTransitions"] == [
         {"StorageClass": "STANDARD_IA", "TransitionInDays": 30}
