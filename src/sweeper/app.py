@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments import metrics
 from ape_moments.api import logger
-from ape_moments.sweeper import sweeper, sweeper_settings
+from ape_moments.jobs.sweeper import sweeper, sweeper_settings
 
 sweeper_settings()  # cold start: a missing or malformed variable fails the init, naming it
 

@@ -33,8 +33,9 @@ from ape_moments.media.albums import MAX_PHOTOS_PER_ALBUM
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_service import PhotoParents
 from ape_moments.media.photo_storage import LandedUpload, PhotoStorage, UploadGone
-from ape_moments.media.photos import PHOTO_KEY, ParentKind, Photo, PhotoParent, file_name_of, thumbnail_key
+from ape_moments.media.photos import ParentKind, Photo, PhotoParent, file_name_of, thumbnail_key
 from ape_moments.media.uploads import MAX_UPLOAD_BYTES
+from ape_moments.models import PHOTO_KEY
 from ape_moments.table import TransactionRefused, transact
 
 logger = Logger(child=True)
