@@ -11,15 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics
-from ape_moments.api import logger
+from ape_moments.observability import logger, observed
 from ape_moments.reactions.wiring import change_consumer, change_stream_settings
 
 change_stream_settings()  # cold start: a missing or malformed variable fails the init, naming it
 
 
-@metrics.instrumented
-@logger.inject_lambda_context
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = change_consumer().handle(event.get("Records", []))
     for failure in outcome.failures:

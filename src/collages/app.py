@@ -6,8 +6,9 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments.api import current_caller, logger, resolve
+from ape_moments.api import current_caller, resolve
 from ape_moments.media.wiring import collage_service, collage_settings
+from ape_moments.observability import observed
 from ape_moments.priming import prime
 
 collage_settings()  # cold start: a missing or malformed variable fails the init, naming it
@@ -49,6 +50,6 @@ def delete_collage(**arguments: Any) -> dict[str, Any]:
 prime(app)  # SnapStart: imports done before the snapshot, nothing connected
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+@observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return resolve(app, event, context)

@@ -6,10 +6,11 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics, priming
-from ape_moments.api import current_caller, logger, resolve
+from ape_moments import priming
+from ape_moments.api import current_caller, resolve
 from ape_moments.errors import ValidationError
 from ape_moments.notifications.wiring import preferences_service, preferences_settings
+from ape_moments.observability import observed
 
 preferences_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
@@ -30,7 +31,6 @@ def set_email_preferences(orderEmails: Any = None) -> dict[str, Any]:  # noqa: N
 priming.prime(app)  # SnapStart: built before the snapshot, nothing connected
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
-@metrics.instrumented
+@observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return resolve(app, event, context)

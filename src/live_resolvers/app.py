@@ -13,7 +13,8 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments.api import current_caller, logger, resolve
+from ape_moments.api import current_caller, resolve
+from ape_moments.observability import observed
 from ape_moments.priming import prime
 from ape_moments.reactions.wiring import live_tables_settings, subscription_access
 
@@ -63,6 +64,6 @@ def publish_collage_updated(collage: Any) -> Any:
 prime(app)  # SnapStart: imports done before the snapshot, nothing connected
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
+@observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return resolve(app, event, context)

@@ -11,10 +11,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics
-from ape_moments.api import logger
 from ape_moments.notifications.rules import Notice
 from ape_moments.notifications.wiring import mailer, mailer_settings
+from ape_moments.observability import logger, observed
 
 mailer_settings()  # cold start: a missing or malformed variable fails the init, naming it
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -26,7 +25,6 @@ def process_record(record: SQSRecord) -> None:
     mailer().deliver(notice)
 
 
-@logger.inject_lambda_context
-@metrics.instrumented
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

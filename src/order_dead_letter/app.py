@@ -7,8 +7,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics
-from ape_moments.api import logger
+from ape_moments.observability import logger, observed
 from ape_moments.orders.processing import ProcessingMessage
 from ape_moments.orders.wiring import dead_letters, orders_settings
 
@@ -23,7 +22,6 @@ def fail_order(record: SQSRecord) -> None:
     dead_letters().give_up(message.orderId)
 
 
-@logger.inject_lambda_context
-@metrics.instrumented
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=fail_order, processor=processor, context=context)

@@ -7,8 +7,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics
-from ape_moments.api import logger
+from ape_moments.observability import logger, observed
 from ape_moments.orders.processing import ProcessingMessage
 from ape_moments.orders.wiring import order_fulfilment_settings, order_processor
 
@@ -23,8 +22,7 @@ def process_record(record: SQSRecord) -> None:
     order_processor().process(message.orderId)
 
 
-@logger.inject_lambda_context
-@metrics.instrumented
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     order_processor().register_lambda_context(context)
     return process_partial_response(event=event, record_handler=process_record, processor=processor, context=context)

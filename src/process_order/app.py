@@ -6,8 +6,9 @@ from aws_lambda_powertools.event_handler import AppSyncResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics, priming
-from ape_moments.api import current_caller, logger, resolve
+from ape_moments import priming
+from ape_moments.api import current_caller, resolve
+from ape_moments.observability import observed
 from ape_moments.orders.models import Order, ProcessOrderRequest
 from ape_moments.orders.wiring import order_submission, order_submission_settings
 
@@ -23,7 +24,6 @@ def process_order(**arguments: Any) -> dict[str, Any]:
 priming.prime(app, ProcessOrderRequest, Order)  # SnapStart: built before the snapshot, nothing connected
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
-@metrics.instrumented
+@observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return resolve(app, event, context)

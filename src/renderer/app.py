@@ -8,18 +8,16 @@ contract, docs/OPERATIONS.md.
 
 from typing import Any
 
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments.api import logger
 from ape_moments.media.render_wiring import render_settings, renderer
 from ape_moments.media.renders import RenderRequest
+from ape_moments.observability import logger, observed
 
 render_settings()  # cold start: a missing or malformed variable fails the init, naming it
-metrics = Metrics()
 # Report failures per message even when all fail: each message is retried on its own.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -29,10 +27,9 @@ def render_record(record: SQSRecord) -> None:
     logger.append_keys(
         kind=request.kind.value, item_id=request.id, receive_count=record.attributes.approximate_receive_count
     )
-    renderer(metrics).render(request)
+    renderer().render(request)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=render_record, processor=processor, context=context)

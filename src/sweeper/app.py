@@ -4,15 +4,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments import metrics
-from ape_moments.api import logger
-from ape_moments.sweeper import sweeper, sweeper_settings
+from ape_moments.jobs.sweeper import sweeper, sweeper_settings
+from ape_moments.observability import logger, observed
 
 sweeper_settings()  # cold start: a missing or malformed variable fails the init, naming it
 
 
-@logger.inject_lambda_context
-@metrics.instrumented
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, dict[str, int]]:
     # The scheduler's event carries nothing the sweep needs: every run looks at the tables as they are.
     report = sweeper().sweep()

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ape_moments.api import logger
 from ape_moments.notifications.tokens import InvalidToken
 from ape_moments.notifications.wiring import unsubscribe_service, unsubscribe_settings
+from ape_moments.observability import logger, observed
 
 unsubscribe_settings()  # cold start: a missing or malformed variable fails the init, naming it
 # The signing secret is read once per execution environment, by its first request (imports make
@@ -50,7 +50,7 @@ def _token(event: dict[str, Any]) -> str:
     return str((parse_qs(raw).get("token") or [""])[0])
 
 
-@logger.inject_lambda_context
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "GET").upper()
     service = unsubscribe_service()

@@ -7,21 +7,18 @@ step is idempotent, so an error is simply raised and Lambda's retry is safe.
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.media.photo_pipeline import LandedObject
 from ape_moments.media.pipeline_wiring import upload_pipeline
 from ape_moments.media.wiring import upload_events_settings
+from ape_moments.observability import logger, observed
 
 upload_events_settings()  # cold start: a missing or malformed variable fails the init, naming it
-logger = Logger()
-metrics = Metrics()  # PhotosAccepted, PhotosRefused: the metric contract, docs/OPERATIONS.md
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     if "Records" not in event:  # s3:TestEvent, sent once when the notification is configured
         logger.info("event without records; ignored", event_kind=event.get("Event"))
@@ -29,7 +26,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
     for record in S3Event(event).records:
         if record.event_name.startswith("ObjectCreated:"):
             landed = record.s3.get_object
-            upload_pipeline(metrics).photo_landed(
+            upload_pipeline().photo_landed(
                 LandedObject(
                     bucket=record.s3.bucket.name,
                     raw_key=landed.key,

@@ -266,7 +266,7 @@ def test_worker_dead_letter_and_upload_handlers_log_no_secret(capture: Powertool
 
 def test_the_capture_would_see_a_leak(capture: PowertoolsCapture) -> None:
     """Control: a secret logged through the handlers' Powertools logger is found by the same check."""
-    from ape_moments.api import logger
+    from ape_moments.observability import logger
 
     secrets = Secrets()
     mark = capture.mark()

@@ -20,13 +20,12 @@ from typing import BinaryIO
 
 from PIL import Image
 
+from ape_imaging.orientation import orientation_of, oriented_size
 from ape_imaging.render_source import (
     InvalidRenderSpec,
     SourceOpener,
     decode_cover,
     open_image,
-    orientation_of,
-    oriented_size,
     read_source,
 )
 

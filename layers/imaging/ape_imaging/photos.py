@@ -27,6 +27,8 @@ from typing import IO, Final, cast
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from ape_imaging.orientation import QUARTER_TURNED, UPRIGHT, orientation_of
+
 MAX_PIXELS: Final = 50_000_000
 THUMBNAIL_LONGEST_SIDE: Final = 400
 THUMBNAIL_CONTENT_TYPE: Final = "image/jpeg"
@@ -65,19 +67,6 @@ FORMATS_BY_CONTENT_TYPE: Final[dict[str, frozenset[str]]] = {
 # Only these parsers ever see an upload: Pillow's other plugins stay out of reach of hostile files.
 # (JPEG's opener also yields MPO images.)
 _OPENABLE_FORMATS: Final = ("JPEG", "PNG", "WEBP", "HEIF")
-
-# EXIF orientation -> the transpose that makes the image upright (EXIF 2.32, tag 0x0112).
-_ORIENTATION_TAG: Final = 0x0112
-_UPRIGHT: Final = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-_SIDEWAYS: Final = frozenset({5, 6, 7, 8})
 
 _SRGB: Final = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _WHITE: Final = (255, 255, 255, 255)
@@ -147,11 +136,11 @@ def check_photo(source: PhotoSource, content_type: str) -> CheckedPhoto:
             image.draft(None, thumbnail_size)
         _decode(image)
         # Only after the decode: reading a PNG's EXIF loads the image, and would hide its errors.
-        orientation = _orientation(image)
+        orientation = orientation_of(image)
         icc_profile = image.info.get("icc_profile")
         thumbnail = _thumbnail(image, thumbnail_size, orientation, icc_profile)
 
-    width, height = (stored_height, stored_width) if orientation in _SIDEWAYS else (stored_width, stored_height)
+    width, height = (stored_height, stored_width) if orientation in QUARTER_TURNED else (stored_width, stored_height)
     buffer = io.BytesIO()
     thumbnail.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY)
     return CheckedPhoto(
@@ -347,18 +336,6 @@ def _check_pixel_count(width: int, height: int) -> None:
         )
 
 
-def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation, 1 when absent or unreadable (a broken EXIF block is not a broken photo).
-
-    pillow-heif has already applied a HEIC's rotation and reports 1 here.
-    """
-    try:
-        value = image.getexif().get(_ORIENTATION_TAG, 1)
-    except (OSError, SyntaxError, ValueError, TypeError, KeyError):
-        return 1
-    return value if isinstance(value, int) and value in _UPRIGHT else 1
-
-
 def _decode(image: ImageFile.ImageFile) -> None:
     """The one decode. ImageFile.LOAD_TRUNCATED_IMAGES stays False: short data is an error."""
     try:
@@ -395,8 +372,8 @@ def _thumbnail(
         # 16-bit grey scaled to 8 bits at thumbnail size, not before: a 50-megapixel one would
         # need two more full-size copies. (convert("L") alone would clip at 255.)
         working = working.point(lambda value: value / 256, "L").convert("L")
-    if orientation in _UPRIGHT:
-        working = working.transpose(_UPRIGHT[orientation])
+    if orientation in UPRIGHT:
+        working = working.transpose(UPRIGHT[orientation])
     if working.mode in {"RGBA", "LA"}:
         background = Image.new("RGBA", working.size, _WHITE)
         working = Image.alpha_composite(background, working.convert("RGBA"))

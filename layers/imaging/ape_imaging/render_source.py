@@ -16,22 +16,10 @@ from typing import BinaryIO
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from ape_imaging.orientation import QUARTER_TURNED, UPRIGHT, orientation_of
+
 SourceOpener = Callable[[], BinaryIO]
 
-EXIF_ORIENTATION = 0x0112
-# Orientations 5 to 8 store the picture turned a quarter: its width is drawn as height.
-QUARTER_TURNED = frozenset({5, 6, 7, 8})
-# The transposition that shows a stored image upright, per EXIF orientation (as Pillow's
-# ImageOps.exif_transpose, which the tests use as the reference).
-_UPRIGHT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 # SPEC 7's limit for a photo, checked again here from the header before any decoding.
 MAX_SOURCE_PIXELS = 50_000_000
 # Resized in their own mode (alpha premultiplied by Pillow) and flattened once small.
@@ -101,19 +89,6 @@ def open_image(data: bytes, index: int) -> Image.Image:
     return image
 
 
-def orientation_of(image: Image.Image) -> int:
-    try:
-        value = image.getexif().get(EXIF_ORIENTATION, 1)
-    except Exception:  # a damaged EXIF block: draw the photo as stored
-        return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
-
-
-def oriented_size(image: Image.Image, orientation: int) -> tuple[int, int]:
-    """The photo's size as it is displayed, after its EXIF orientation."""
-    return (image.height, image.width) if orientation in QUARTER_TURNED else (image.width, image.height)
-
-
 def decode_cover(image: Image.Image, index: int, size: tuple[int, int]) -> Image.Image:
     """The photo upright, in sRGB, scaled to cover ``size`` (displayed pixels) and centre-cropped.
 
@@ -133,7 +108,7 @@ def decode_cover(image: Image.Image, index: int, size: tuple[int, int]) -> Image
         # the box comes from the decoded size: draft may have decoded at 1/2, 1/4 or 1/8
         scaled = image.resize(stored_size, Image.Resampling.LANCZOS, box=cover_box(image.size, stored_size))
         if orientation != 1:
-            scaled = scaled.transpose(_UPRIGHT[orientation])
+            scaled = scaled.transpose(UPRIGHT[orientation])
         return to_srgb(scaled)
     except RenderError:
         raise

@@ -1,19 +1,17 @@
-"""What every AppSync handler shares: logging, the caller, and the error boundary."""
+"""What every AppSync handler shares: the caller, and the error boundary (it logs through the
+one Logger, ``ape_moments.observability``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger
-
 from ape_moments.caller import Caller, caller_from_identity
 from ape_moments.errors import ApiError, InternalError
+from ape_moments.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import AppSyncResolver
     from aws_lambda_powertools.utilities.typing import LambdaContext
-
-logger = Logger()
 
 
 def current_caller(app: AppSyncResolver) -> Caller:

@@ -7,8 +7,9 @@ the moment the event happens (an idempotent replay that did nothing new calls no
     from ape_moments import metrics
     metrics.order_failed(order_id, metrics.OrderFailure.PAYMENT_DECLINED)
 
-and its handler is wrapped once with ``@metrics.instrumented`` (the cold-start metric, and the
-flush of the invocation's totals into the function's log). Nothing here calls AWS: EMF is a JSON
+and its handler is wrapped once with ``ape_moments.observability.observed`` (the cold-start
+metric, and the flush of the invocation's totals into the function's log). No other module names
+a metric or calls ``add_metric``. Nothing here calls AWS: EMF is a JSON
 line on stdout that CloudWatch Logs turns into metrics.
 
 Dimension sets are exact in CloudWatch, so a metric with an extra dimension (``currency``,
@@ -21,27 +22,16 @@ goes through ``single_metric``, with its service set explicitly. Ids are metadat
 
 from __future__ import annotations
 
-import os
-import warnings
-from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-# The namespace comes from POWERTOOLS_METRICS_NAMESPACE (template Globals: ApeMoments/<Stage>); the
-# fallback only serves code run outside a deployed function (unit tests, the bench), which would
-# otherwise fail every flush for want of a namespace.
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "ApeMoments/local"
+# The function's one Metrics instance (its service is POWERTOOLS_SERVICE_NAME) and the namespace.
+from ape_moments import observability
 
-# The function's own instance: its service is POWERTOOLS_SERVICE_NAME (the template sets it per family).
-metrics = Metrics(namespace=NAMESPACE)
-
-# Read-only functions (getOrder, listOrders) publish no business metric; Powertools warns about
-# that on every invocation, which says nothing useful.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
+NAMESPACE = observability.NAMESPACE
+metrics = observability.metrics
 
 
 class Service(StrEnum):
@@ -62,18 +52,20 @@ class OrderFailure(StrEnum):
 
 
 class PhotoRefusal(StrEnum):
-    """``PhotosRefused``'s ``reason`` dimension."""
+    """``PhotosRefused``'s ``reason`` dimension: the imaging layer's reasons (``RefusalReason``)
+    and the upload pipeline's (``photo_pipeline.Refusal``) share these values."""
 
+    UNSUPPORTED_TYPE = "unsupported_type"
+    EMPTY = "empty"
     NOT_AN_IMAGE = "not_an_image"
-    TOO_LARGE = "too_large"
+    WRONG_TYPE = "wrong_type"
     TOO_MANY_PIXELS = "too_many_pixels"
+    TRUNCATED = "truncated"
+    CORRUPT = "corrupt"
+    TOO_LARGE = "too_large"
     ALBUM_FULL = "album_full"
     OWNER_GONE = "owner_gone"
-
-
-def instrumented[F: Callable[..., Any]](handler: F) -> F:
-    """Wrap a Lambda handler: ColdStart ``{function_name, service}`` once, the totals flushed after each call."""
-    return metrics.log_metrics(handler, capture_cold_start_metric=True)  # type: ignore[return-value]
+    OVERWRITE = "overwrite"
 
 
 def _publish(
@@ -140,8 +132,10 @@ def photo_accepted(key: str) -> None:
     _count("PhotosAccepted", Service.MEDIA, {"key": key})
 
 
-def photo_refused(key: str, reason: PhotoRefusal) -> None:
-    _count("PhotosRefused", Service.MEDIA, {"key": key}, reason=reason.value)
+def photo_refused(key: str, reason: str) -> None:
+    """``reason``: a ``PhotoRefusal`` value (the imaging layer's and the pipeline's enums are
+    StrEnums of the same values)."""
+    _count("PhotosRefused", Service.MEDIA, {"key": key}, reason=PhotoRefusal(str(reason)).value)
 
 
 def render_finished(item_id: str, *, completed: bool, duration_ms: float) -> None:
@@ -149,6 +143,11 @@ def render_finished(item_id: str, *, completed: bool, duration_ms: float) -> Non
     ids = {"itemId": item_id}
     _count("RendersCompleted" if completed else "RendersFailed", Service.MEDIA, ids)
     _publish("RenderDuration", MetricUnit.Milliseconds, duration_ms, Service.MEDIA, metadata=ids)
+
+
+def render_given_up(item_id: str) -> None:
+    """The render dead-letter function ended a render that kept failing: ``RendersFailed``."""
+    _count("RendersFailed", Service.MEDIA, {"itemId": item_id})
 
 
 # ---- notifications and the sweeper --------------------------------------------------------------

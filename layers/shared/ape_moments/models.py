@@ -7,6 +7,7 @@ Pure rules, no I/O. A kind's ``StatusRules`` become the condition of one conditi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,6 +23,11 @@ from ape_moments.errors import ApiError, Conflict, Forbidden
 ObjectId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 OwnerId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9:_-]+$")]
 PageLimit = Annotated[StrictInt, Field(ge=1, le=100)]
+# A photo's key, albums/{id}/{name} or collages/{id}/{name}: shared vocabulary (media stores
+# photos under it, an order item names one). Presign hands out safe names; any one-segment name S3
+# reports under an album or collage is still checked (and refused if it is no photo).
+PHOTO_KEY = re.compile(r"(?P<parent>(?P<kind>albums|collages)/(?P<item_id>[A-Za-z0-9_-]{1,64})/)(?P<name>[^/]{1,200})")
+PhotoKey = Annotated[str, Field(min_length=1, max_length=256, pattern=rf"^{PHOTO_KEY.pattern}$")]
 # `name` of an album or a collage (SPEC 4: 1 to 100 characters).
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -58,7 +64,7 @@ class StoredModel(ApiModel):
 class Actor(StrEnum):
     OWNER = "owner"  # the customer or guest the item belongs to
     ADMIN = "admin"
-    BACKEND = "backend"  # the project's own asynchronous work (order processing; later, rendering)
+    BACKEND = "backend"  # the project's own asynchronous work: order processing, rendering, the sweeper
 
 
 ANYONE = frozenset(Actor)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ape_moments import metrics
+from ape_moments.observability import observed
 from tests.conftest import FakeContext
 from tests.unit.orders.emf import business, dims, emf
 
@@ -95,12 +96,12 @@ def test_subscriptions_published_is_a_notifications_metric(emf: Any) -> None:
     assert business(emf.read()) == {("SubscriptionsPublished", dims(service="notifications"))}
 
 
-def test_instrumented_handlers_publish_the_cold_start_once_then_their_totals(emf: Any, monkeypatch: Any) -> None:
+def test_observed_handlers_publish_the_cold_start_once_then_their_totals(emf: Any, monkeypatch: Any) -> None:
     from aws_lambda_powertools.metrics.provider import cold_start
 
     monkeypatch.setattr(cold_start, "is_cold_start", True)
 
-    @metrics.instrumented
+    @observed
     def handler(event: dict[str, Any], context: Any) -> str:
         metrics.order_queued(event["orderId"])
         return "ok"

@@ -113,7 +113,7 @@ def test_a_hostile_file_is_refused_deleted_every_version_logged_and_counted(
     assert image_count(album.album_id) == 0
     logged = [r for r in caplog.records if r.getMessage() == "upload refused and deleted"]
     assert [getattr(r, "reason", None) for r in logged] == [reason]
-    assert ("PhotosRefused", {"service": "ape-moments-test", "reason": reason}) in metric_rows(emitted(capsys))
+    assert ("PhotosRefused", {"service": "media", "reason": reason}) in metric_rows(emitted(capsys))
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_refusals_and_acceptances_follow_the_metric_contract(
     deliver(land(aws.s3, f"{album.s3_prefix}1-a.jpg", encode(noisy(64, 48), "JPEG"), "image/jpeg"))
     deliver(land(aws.s3, f"{album.s3_prefix}2-b.jpg", b"not a jpeg at all", "image/jpeg"))
     rows = metric_rows(emitted(capsys))
-    service = {"service": "ape-moments-test"}
+    service = {"service": "media"}  # the contract (docs/OPERATIONS.md): {service=media}, whatever the function
     assert ("PhotosAccepted", service) in rows
     assert ("PhotosRefused", service) in rows
     assert ("PhotosRefused", service | {"reason": "not_an_image"}) in rows
@@ -208,8 +208,8 @@ def test_concurrent_deliveries_of_one_upload_count_once(aws: Any, customer: Any)
     event = land(aws.s3, key, encode(noisy(320, 240), "JPEG"), "image/jpeg")
     obj = event["Records"][0]["s3"]["object"]
     landed = LandedObject(BUCKET, obj["key"], obj["versionId"], obj["size"], "2026-11-25T15:00:00.000Z")
-    handler = load_handler("upload_events")
-    pipeline = upload_pipeline(handler.metrics)
+    load_handler("upload_events")  # its cold start validates the settings the pipeline reads
+    pipeline = upload_pipeline()
     with ThreadPoolExecutor(max_workers=6) as pool:
         outcomes = list(pool.map(lambda _: pipeline.photo_landed(landed), range(6)))
     assert outcomes.count(Outcome.ACCEPTED) == 1
@@ -251,7 +251,7 @@ def test_an_album_deleted_during_processing_leaves_nothing(call: Call, aws: Any,
     handler = load_handler("upload_events")
     from ape_moments.media.pipeline_wiring import upload_pipeline
 
-    pipeline = upload_pipeline(handler.metrics)
+    pipeline = upload_pipeline()
     pipeline._check = check_while_deleting
     handler.lambda_handler(event, FakeContext())
     assert albums().get(album.album_id) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ import boto3
 import pytest
 from PIL import Image
 
+from ape_moments import observability
 from ape_moments.changes import decode
 from ape_moments.reactions.render import submission_of
 from ape_moments.reactions.wiring import ALBUMS, COLLAGES
@@ -137,6 +139,10 @@ def flow(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
     monkeypatch.setenv("RENDER_QUEUE_URL", queue_url)
     # the notifications reaction hands its emails to this queue
     monkeypatch.setenv("EMAIL_QUEUE_URL", aws.sqs.create_queue(QueueName="emails")["QueueUrl"])
+    # The rendering functions as deployed: the metrics' service is theirs (template: media), the
+    # namespace the environment's (the one Metrics instance is made when the module is imported).
+    monkeypatch.setattr(observability.metrics, "service", "media")
+    monkeypatch.setattr(observability.metrics, "namespace", os.environ["POWERTOOLS_METRICS_NAMESPACE"])
     with recording_appsync() as appsync:  # the change stream's other reaction publishes here
         monkeypatch.setenv("GRAPHQL_URL", appsync.url)
         yield Flow(aws, queue_url, dead_letter_url, {})

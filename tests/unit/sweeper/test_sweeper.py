@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from ape_moments import aws as aws_clients
+from ape_moments.jobs.sweeper import Sweeper
 from ape_moments.orders.models import OrderStatus, status_change
 from ape_moments.orders.queue import ProcessingQueue
 from ape_moments.orders.repository import OrdersRepository
 from ape_moments.orders.stuck import STUCK_MESSAGE, StuckOrders
-from ape_moments.sweeper import Sweeper
 from tests.conftest import EVENTS, FakeContext, count_aws_calls, load_handler
 from tests.unit.orders.emf import business, dims, emf
 from tests.unit.orders.helpers import minutes_ago, seed_order, stored_order
@@ -200,8 +200,8 @@ def test_the_handler_runs_a_sweep_from_the_sample_event(aws: Any, customer: Any,
 
 
 def test_the_sweeper_fails_its_cold_start_without_its_settings(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ape_moments.jobs.sweeper import sweeper_settings
     from ape_moments.settings import ConfigurationError
-    from ape_moments.sweeper import sweeper_settings
 
     monkeypatch.setenv("STUCK_AFTER_MINUTES", "0")
     sweeper_settings.cache_clear()

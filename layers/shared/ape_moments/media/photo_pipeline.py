@@ -28,16 +28,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import IO, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools import Logger
 
 from ape_imaging.photos import CheckedPhoto, PhotoRefused, check_photo
+from ape_moments import metrics
 from ape_moments.media.albums import MAX_PHOTOS_PER_ALBUM
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_service import PhotoParents
 from ape_moments.media.photo_storage import LandedUpload, PhotoStorage, UploadGone
-from ape_moments.media.photos import PHOTO_KEY, ParentKind, Photo, PhotoParent, file_name_of, thumbnail_key
+from ape_moments.media.photos import ParentKind, Photo, PhotoParent, file_name_of, thumbnail_key
 from ape_moments.media.uploads import MAX_UPLOAD_BYTES
+from ape_moments.models import PHOTO_KEY
 from ape_moments.table import TransactionRefused, transact
 
 logger = Logger(child=True)
@@ -82,7 +83,6 @@ class PhotoPipeline:
         parents: PhotoParents,
         storage: PhotoStorage,
         dynamodb: Any,
-        metrics: Metrics,
         *,
         check: Checker = check_photo,
     ) -> None:
@@ -90,7 +90,6 @@ class PhotoPipeline:
         self._parents = parents
         self._storage = storage
         self._dynamodb = dynamodb
-        self._metrics = metrics
         self._check = check
 
     def photo_landed(self, landed: LandedObject) -> Outcome:
@@ -158,7 +157,7 @@ class PhotoPipeline:
             if refused.items[1] is None:
                 return self._refuse(upload, Refusal.OWNER_GONE, "its album or collage was deleted meanwhile")
             return self._refuse(upload, Refusal.ALBUM_FULL, f"an album holds at most {MAX_PHOTOS_PER_ALBUM} photos")
-        self._metrics.add_metric(name="PhotosAccepted", unit=MetricUnit.Count, value=1)
+        metrics.photo_accepted(upload.key)
         logger.info("photo accepted", key=upload.key, width=photo.width, height=photo.height, size=photo.size)
         return Outcome.ACCEPTED
 
@@ -184,14 +183,5 @@ class PhotoPipeline:
         else:
             self._storage.delete_every_version_of(upload.key)
         logger.warning("upload refused and deleted", key=upload.key, reason=str(reason), detail=message)
-        self._metrics.add_metric(name="PhotosRefused", unit=MetricUnit.Count, value=1)
-        dimensions = {**self._metrics.default_dimensions, "service": self._metrics.service or "media"}
-        with single_metric(
-            name="PhotosRefused",
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=self._metrics.namespace,
-            default_dimensions=dimensions,
-        ) as metric:
-            metric.add_dimension(name="reason", value=str(reason))
+        metrics.photo_refused(upload.key, reason)
         return Outcome.REFUSED

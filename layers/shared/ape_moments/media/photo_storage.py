@@ -17,8 +17,9 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
-from ape_moments.media.photos import PHOTO_KEY, THUMBNAILS_PREFIX
+from ape_moments.media.photos import THUMBNAILS_PREFIX
 from ape_moments.media.uploads import PresignedUpload, PresignUploadRequest, object_key
+from ape_moments.models import PHOTO_KEY
 
 # An original (albums/{id}/{name}, collages/{id}/{name}) or its thumbnail.
 PHOTO_FILE = re.compile(rf"({THUMBNAILS_PREFIX})?{PHOTO_KEY.pattern}(\.jpg)?")

@@ -13,23 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Any
 
 from ape_moments.errors import Conflict
 from ape_moments.media.albums import ALBUM_RULES, MAX_PHOTOS_PER_ALBUM, Album
 from ape_moments.media.collages import COLLAGE_RULES, Collage
-from ape_moments.models import ApiModel, ObjectId, PageLimit, StatusRules, StoredModel
+from ape_moments.models import PHOTO_KEY, ApiModel, ObjectId, PageLimit, PhotoKey, StatusRules, StoredModel
 
 THUMBNAILS_PREFIX = "thumbnails/"
-# albums/{id}/{name} or collages/{id}/{name}: presign hands out safe names; any one-segment name S3
-# reports under an album or collage is still checked (and refused if it is no photo).
-PHOTO_KEY = re.compile(r"(?P<parent>(?P<kind>albums|collages)/(?P<item_id>[A-Za-z0-9_-]{1,64})/)(?P<name>[^/]{1,200})")
 # The timestamp presign puts before the client's file name (uploads.object_key).
 _TIMESTAMPED = re.compile(r"\d{1,16}-(?P<file_name>.+)")
-
-PhotoKey = Annotated[str, Field(min_length=1, max_length=256, pattern=rf"^{PHOTO_KEY.pattern}$")]
 
 
 def album_parent(album_id: str) -> str:

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import functools
 
-from aws_lambda_powertools import Metrics
-
 from ape_moments import aws
 from ape_moments.media.photo_pipeline import PhotoPipeline
 from ape_moments.media.wiring import photo_parents, photos_repository, storage, upload_events_settings
 
 
 @functools.cache
-def upload_pipeline(metrics: Metrics) -> PhotoPipeline:
-    """``metrics``: the handler's (namespace and service from POWERTOOLS_METRICS_NAMESPACE and
-    POWERTOOLS_SERVICE_NAME), flushed by its ``log_metrics`` after each event."""
+def upload_pipeline() -> PhotoPipeline:
     config = upload_events_settings()
-    return PhotoPipeline(
-        photos_repository(config), photo_parents(config), storage(config), aws.client("dynamodb"), metrics
-    )
+    return PhotoPipeline(photos_repository(config), photo_parents(config), storage(config), aws.client("dynamodb"))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools import Metrics
-
 from ape_moments import aws
 from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.collage_repository import CollagesRepository
@@ -42,9 +40,8 @@ def dead_letters() -> RenderDeadLetters:
 
 
 @functools.cache
-def renderer(metrics: Metrics) -> Renderer:
-    """``metrics``: the handler's, flushed by its ``log_metrics`` after each batch."""
+def renderer() -> Renderer:
     from ape_moments.media.rendering import Renderer
 
     config = render_settings()
-    return Renderer(outcomes(config), photos_repository(config), storage(config), metrics)
+    return Renderer(outcomes(config), photos_repository(config), storage(config))

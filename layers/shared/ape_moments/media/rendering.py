@@ -21,12 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, cast
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
 
 from ape_imaging.album_pdf import write_album_pdf
 from ape_imaging.collage import render_collage
 from ape_imaging.render_source import RenderError, SourceOpener
+from ape_moments import metrics
 from ape_moments.media.albums import AlbumStatus
 from ape_moments.media.collages import CollageStatus
 from ape_moments.media.photo_repository import PhotosRepository
@@ -58,14 +58,12 @@ class Renderer:
         outcomes: RenderOutcomes,
         photos: PhotosRepository,
         storage: PhotoStorage,
-        metrics: Metrics,
         *,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._outcomes = outcomes
         self._photos = photos
         self._storage = storage
-        self._metrics = metrics
         self._timer = timer
 
     def render(self, request: RenderRequest) -> None:
@@ -77,15 +75,14 @@ class Renderer:
         except RenderError as error:
             logger.info("render refused", kind=request.kind.value, item_id=request.id, reason=str(error))
             if self._outcomes.failed(request, str(error)):
-                self._count("RendersFailed", started)
+                self._count(request, started, completed=False)
             return
         if output_key is not None and self._outcomes.completed(request, output_key):
-            self._count("RendersCompleted", started)
+            self._count(request, started, completed=True)
 
-    def _count(self, metric: str, started: float) -> None:
-        self._metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    def _count(self, request: RenderRequest, started: float, *, completed: bool) -> None:
         elapsed_ms = (self._timer() - started) * 1000
-        self._metrics.add_metric(name="RenderDuration", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+        metrics.render_finished(request.id, completed=completed, duration_ms=elapsed_ms)
 
     def _collage(self, collage_id: str) -> str | None:
         collage = self._outcomes.collages.get(collage_id)

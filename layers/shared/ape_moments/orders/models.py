@@ -16,8 +16,18 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from ape_moments.clock import to_aws_datetime, to_epoch_seconds
-from ape_moments.media.photos import PhotoKey
-from ape_moments.models import ANYONE, STAFF, Actor, ApiModel, ObjectId, OwnerId, PageLimit, StatusRules, StoredModel
+from ape_moments.models import (
+    ANYONE,
+    STAFF,
+    Actor,
+    ApiModel,
+    ObjectId,
+    OwnerId,
+    PageLimit,
+    PhotoKey,
+    StatusRules,
+    StoredModel,
+)
 from ape_moments.orders.sources import DIGITAL_DOWNLOAD, SourceKind, SourceRef, check_item_sources, fulfilled_key
 
 PENDING_LIFETIME = timedelta(days=7)

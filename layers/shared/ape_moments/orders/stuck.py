@@ -1,4 +1,4 @@
-"""Orders stuck in PROCESSING: the orders' part of the sweeper (``ape_moments.sweeper``).
+"""Orders stuck in PROCESSING: the orders' part of the sweeper (``ape_moments.jobs.sweeper``).
 
 An order is PROCESSING from processOrder until the worker finishes it or the dead-letter handler
 fails it. It stays there only if its message was lost: processOrder's queue send and its undo both

@@ -3,8 +3,9 @@
 Run on a schedule (template.yaml's ``SweeperSchedule``, EventBridge Scheduler). Each kind of item
 that can be stuck plugs in as a ``StuckKind``: where to find its stuck items (an index query,
 never a Scan) and how to settle one (a conditional write through its repository, then a message).
-Orders plug in today (``orders/stuck.py``). Albums and collages plug in the same way once their
-renderer exists and their tables have a status index: see docs/OPERATIONS.md, "Sweeper".
+Orders plug in today (``orders/stuck.py``). Albums and collages would plug in the same way once
+their tables have a status index (their renderer exists; a render stuck in PROCESSING is ended
+by the render dead-letter function today): see docs/OPERATIONS.md, "Sweeper".
 
 Every item whose settling this run did is counted as ``StuckItemsFound``; an item that moved
 between the read and the write (finished meanwhile, or taken by an overlapping run) is neither
