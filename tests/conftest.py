@@ -47,6 +47,7 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ape-moments-test")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "ApeMoments/test")  # as template.yaml's Globals set it
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", os.environ.get("TEST_LOG_LEVEL", "WARNING"))
+    monkeypatch.setenv("PAYMENT_PROVIDER", "sandbox")  # SPEC 12: the provider a fresh dev deploy runs
 
 
 def _clear_caches() -> None:

@@ -8,10 +8,10 @@ so use cases receive their collaborators as required arguments, never None.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Required = Annotated[str, Field(min_length=1)]
 
@@ -55,7 +55,27 @@ class OrderSourcesSettings(IdempotentOrdersSettings):
     albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
 
 
-class OrderFulfilmentSettings(OrderSourcesSettings):
+class PaymentSettings(FunctionSettings):
+    """The payment provider (SPEC 12): ``sandbox``, or ``stripe`` with its secret key in Secrets Manager.
+
+    Only the secret's ARN is configuration; the key itself is read from Secrets Manager when the
+    provider is first built and never enters the environment. ``STRIPE_API_BASE`` points the SDK
+    at a local emulator (the local stack's localstripe); unset, the SDK talks to Stripe.
+    """
+
+    payment_provider: Literal["sandbox", "stripe"] = Field(alias="PAYMENT_PROVIDER")
+    stripe_secret_key_arn: str | None = Field(None, alias="STRIPE_SECRET_KEY_ARN")
+    stripe_publishable_key: str | None = Field(None, alias="STRIPE_PUBLISHABLE_KEY")
+    stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
+
+    @model_validator(mode="after")
+    def _stripe_needs_its_key(self) -> Self:
+        if self.payment_provider == "stripe" and not self.stripe_secret_key_arn:
+            raise ValueError("STRIPE_SECRET_KEY_ARN is required when PAYMENT_PROVIDER is stripe")
+        return self
+
+
+class OrderFulfilmentSettings(OrderSourcesSettings, PaymentSettings):
     """The order worker: checks the sources again, copies their files under fulfillment/."""
 
     media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
@@ -72,6 +92,30 @@ class OrderSubmissionSettings(OrdersSettings):
     """processOrder: hands orders to the worker through the queue."""
 
     order_queue_url: Required = Field(alias="ORDER_QUEUE_URL")
+
+
+class ProcessOrderSettings(OrderSubmissionSettings):
+    """processOrder: with Stripe, an order needs an authorized payment first."""
+
+    payment_provider: Literal["sandbox", "stripe"] = Field(alias="PAYMENT_PROVIDER")
+
+
+class CheckoutSettings(OrderSubmissionSettings, PaymentSettings):
+    """checkoutOrder: the payment, the sources checked first, processing started on authorization."""
+
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
+    collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
+    albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
+
+
+class PaymentRecordSettings(IdempotentOrdersSettings, PaymentSettings):
+    """refundOrder and the order dead-letter function: release a payment (refunds recorded once)."""
+
+
+class PaymentWebhookSettings(PaymentRecordSettings, OrderSubmissionSettings):
+    """The provider's webhook: events verified with the signing secret (Secrets Manager), applied once."""
+
+    stripe_webhook_secret_arn: Required = Field(alias="STRIPE_WEBHOOK_SECRET_ARN")
 
 
 class SweeperSettings(OrderSubmissionSettings):
@@ -136,6 +180,9 @@ class RenderSettings(AlbumSettings, CollageSettings):
 
 class Settings(
     OrderFulfilmentSettings,
+    CheckoutSettings,
+    PaymentWebhookSettings,
+    ProcessOrderSettings,
     OrderReadSettings,
     SweeperSettings,
     UploadEventsSettings,
