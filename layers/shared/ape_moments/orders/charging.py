@@ -75,16 +75,24 @@ class PaymentSteps:
         return self.stored(intent)
 
     def void(
-        self, order: Order, reason: str, failure: metrics.OrderFailure, *, allowed_from: Collection[OrderStatus]
+        self,
+        order: Order,
+        reason: str,
+        failure: metrics.OrderFailure,
+        *,
+        allowed_from: Collection[OrderStatus],
+        declined: bool = False,
     ) -> bool:
         """Fail ``order`` (from ``allowed_from``), cancelling or refunding its payment first.
 
         True when this call moved the order. An order that moved meanwhile (an admin's decision)
         keeps its status, but its payment is released and recorded all the same: a FAILED order
-        never keeps money.
+        never keeps money. ``declined``: the provider refused the payment, the reason says it all
+        (SPEC 3's sandbox message, kept exactly).
         """
         payment = self.release(order.payment) if order.payment is not None else None
-        change = status_change(OrderStatus.FAILED, now=self._clock(), error_message=with_outcome(reason, payment))
+        message = reason[:MAX_ERROR_MESSAGE] if declined else with_outcome(reason, payment)
+        change = status_change(OrderStatus.FAILED, now=self._clock(), error_message=message)
         try:
             if payment is None:
                 self.orders.change_status(order.order_id, change, allowed_from=allowed_from)

@@ -125,8 +125,12 @@ class OrderProcessor:
         intent = self._provider.confirm(pending, "sandbox", idempotency_key=keys.confirm(intent.payment_id, "sandbox"))
         if intent.decline_reason is not None:
             metrics.payment_declined(order.order_id)
-            self._fail(
-                order.model_copy(update={"payment": None}), intent.decline_reason, metrics.OrderFailure.PAYMENT_DECLINED
+            self._steps.void(
+                order.model_copy(update={"payment": None}),
+                intent.decline_reason,
+                metrics.OrderFailure.PAYMENT_DECLINED,
+                allowed_from=_FROM_PROCESSING,
+                declined=True,
             )
             return None
         return self._steps.stored(intent)
