@@ -193,6 +193,8 @@ _STRIPE_STATUS = {
 
 def intent_of(data: Any) -> Intent:
     """A PaymentIntent (the SDK's object or its JSON) as the port's Intent."""
+    if hasattr(data, "to_dict"):
+        data = data.to_dict()  # the SDK's objects are not dicts (recursive: latest_charge too)
     status = _STRIPE_STATUS[str(data["status"])]
     charge = data.get("latest_charge")
     refunded = int(charge.get("amount_refunded") or 0) if _is_map(charge) else 0
@@ -214,7 +216,7 @@ def intent_of(data: Any) -> Intent:
 
 
 def _is_map(value: Any) -> bool:
-    return value is not None and hasattr(value, "get") and not isinstance(value, str)
+    return isinstance(value, dict)
 
 
 class StripePaymentProvider:
