@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SECRET_KEY = "sk_test_local_ape_moments"
+SECRET_KEY = "sk_test_local_ape_moments"  # noqa: S105 - localstripe accepts any sk_ key; local only
 PUBLISHABLE_KEY = "pk_test_local_ape_moments"
 WEBHOOK_NAME = "ape-moments"
 START_TIMEOUT_SECONDS = 30.0
