@@ -110,6 +110,13 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("dynamodb:Query",), ("${OrdersTable.Arn}/index/status-createdAt-index",), None),
         (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
         (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+        # SPEC 12's reconciliation: read the provider's state, cancel or refund once.
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            None,
+        ),
     },
     "OrderDeadLetterFunction": {
         (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),

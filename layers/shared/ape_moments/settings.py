@@ -118,6 +118,10 @@ class PaymentWebhookSettings(PaymentRecordSettings, OrderSubmissionSettings):
     stripe_webhook_secret_arn: Required = Field(alias="STRIPE_WEBHOOK_SECRET_ARN")
 
 
+class PaymentReconcileSettings(PaymentRecordSettings, OrderSubmissionSettings):
+    """The sweeper's payment reconciliation (SPEC 12): start authorized orders, release FAILED orders' money."""
+
+
 class SweeperSettings(OrderSubmissionSettings):
     """The stuck-work sweeper: requeues orders through the order queue, or fails them."""
 
@@ -182,6 +186,7 @@ class Settings(
     OrderFulfilmentSettings,
     CheckoutSettings,
     PaymentWebhookSettings,
+    PaymentReconcileSettings,
     ProcessOrderSettings,
     OrderReadSettings,
     SweeperSettings,

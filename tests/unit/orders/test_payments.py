@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
+from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import Conflict, Forbidden, NotFound, ValidationError
 from ape_moments.orders import processing
+from ape_moments.orders.models import Order, OrderStatus, Payment, PaymentStatus
 from ape_moments.orders.processing import OrderProcessor
+from ape_moments.orders.reconcile import authorized_order_to_process, failed_order_keeps_money
+from ape_moments.orders.wiring import payment_reconciliation
 from tests.conftest import call
 from tests.unit.orders.helpers import seed_order, stored_order
 from tests.unit.orders.payments_helpers import (
@@ -252,3 +257,78 @@ def test_a_decline_reported_by_webhook_out_of_order_changes_nothing_after_author
     current = stored_order(order.order_id)
     assert current is not None
     assert (current.status, current.error_message) == ("PROCESSING", None)
+
+
+# ---- the sweeper's payment reconciliation (orders/reconcile.py) ------------------------------------
+
+
+def _age(order_id: str, minutes: int, **changes: str) -> None:
+    """Make the order look last changed ``minutes`` ago (and set ``changes``), as if time had passed."""
+    stamp = to_aws_datetime(datetime.now(UTC) - timedelta(minutes=minutes))
+    values = {"updatedAt": stamp, **changes}
+    names = {f"#a{i}": name for i, name in enumerate(values)}
+    boto3.client("dynamodb").update_item(
+        TableName="OrdersTable",
+        Key={"orderId": {"S": order_id}},
+        UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values))),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={f":v{i}": {"S": value} for i, value in enumerate(values.values())},
+    )
+
+
+def test_rules_of_reconciliation() -> None:
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    payment = Payment(provider="stripe", payment_id="pi_1", status=PaymentStatus.AUTHORIZED, amount=50,
+                      currency="USD", updated_at=to_aws_datetime(now))  # fmt: skip
+    order = Order.model_validate(
+        {"orderId": "o", "customerId": "c", "status": "PENDING", "totalPrice": "0.50", "currency": "USD",
+         "items": [], "createdAt": to_aws_datetime(now), "updatedAt": to_aws_datetime(now - timedelta(minutes=16))}
+    )  # fmt: skip
+    assert authorized_order_to_process(order, PaymentStatus.AUTHORIZED, now=now)
+    assert not authorized_order_to_process(order, PaymentStatus.REQUIRES_ACTION, now=now)
+    recent = order.model_copy(update={"updated_at": to_aws_datetime(now - timedelta(minutes=14))})
+    assert not authorized_order_to_process(recent, PaymentStatus.AUTHORIZED, now=now)
+    failed = order.model_copy(update={"status": OrderStatus.FAILED, "payment": payment})
+    assert failed_order_keeps_money(failed)
+    assert failed_order_keeps_money(
+        failed.model_copy(update={"payment": payment.model_copy(update={"status": "CAPTURED"})})
+    )
+    assert not failed_order_keeps_money(
+        failed.model_copy(update={"payment": payment.model_copy(update={"status": "REFUNDED"})})
+    )
+    assert not failed_order_keeps_money(failed.model_copy(update={"status": OrderStatus.COMPLETED}))
+
+
+def test_an_authorized_order_left_pending_for_15_minutes_is_processed_once(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any]
+) -> None:
+    old, fresh = seed_order(customer), seed_order(customer)
+    for order in (old, fresh):
+        asked = checkout(customer, order.order_id, card(stripe_provider, THREE_D_SECURE))
+        [intent] = intents_of(stripe_provider, order.order_id)
+        stripe_provider.authenticate(intent["id"], asked["clientSecret"])  # and the customer never came back
+    _age(old.order_id, 16)
+    assert payment_reconciliation().run() == {"processed": 1, "released": 0}
+    assert stored_order(old.order_id).status == "PROCESSING"  # type: ignore[union-attr]
+    assert stored_order(fresh.order_id).status == "PENDING"  # type: ignore[union-attr]
+    assert payment_reconciliation().run() == {"processed": 0, "released": 0}
+    assert queued(aws, aws.queue_url) == 1
+    deliver(aws, aws.queue_url, "order_worker")
+    assert stored_order(old.order_id).status == "COMPLETED"  # type: ignore[union-attr]
+
+
+def test_a_captured_payment_on_a_failed_order_is_refunded_once(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any]
+) -> None:
+    order = seed_order(customer)
+    checkout(customer, order.order_id, card(stripe_provider, VISA))
+    deliver(aws, aws.queue_url, "order_worker")
+    _age(order.order_id, 1, status="FAILED")  # e.g. an admin's repair left a captured order FAILED
+    assert payment_reconciliation().run() == {"processed": 0, "released": 1}
+    assert payment_reconciliation().run() == {"processed": 0, "released": 0}
+    released = stored_order(order.order_id)
+    assert released is not None
+    assert released.payment is not None
+    assert (released.payment.status, released.payment.amount_refunded) == ("REFUNDED", 50)
+    [intent] = intents_of(stripe_provider, order.order_id)
+    assert len(stripe_provider.refunds(intent["id"])) == 1

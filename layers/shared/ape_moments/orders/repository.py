@@ -52,6 +52,50 @@ class OrdersRepository(Table[Order]):
                 return
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def with_payment_in(
+        self,
+        status: OrderStatus,
+        payment_statuses: Collection[str],
+        *,
+        updated_before: str | None = None,
+        page_size: int = 100,
+        max_pages: int = 10,
+    ) -> Iterator[Order]:
+        """Orders in ``status`` whose payment is in ``payment_statuses``, newest first (the reconciliation's read).
+
+        A Query on ``status-createdAt-index`` (no Scan), the payment's status (and ``updatedAt``)
+        as filters; bounded by ``max_pages`` per call, the rest found by the next run.
+        """
+        names = {"#s": "status", "#pay": "payment", "#ps": "status", "#u": "updatedAt"} | self._projection
+        values: dict[str, Any] = {":status": status.value} | {
+            f":p{i}": s for i, s in enumerate(sorted(payment_statuses))
+        }
+        wanted = ", ".join(f":p{i}" for i in range(len(payment_statuses)))
+        condition = f"#pay.#ps IN ({wanted})"
+        if updated_before is not None:
+            values[":cutoff"] = updated_before
+            condition += " AND #u < :cutoff"
+        else:
+            del names["#u"]
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": STATUS_INDEX,
+            "KeyConditionExpression": "#s = :status",
+            "FilterExpression": condition,
+            "ProjectionExpression": ", ".join(self._projection),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+            "ScanIndexForward": False,
+            "Limit": page_size,
+        }
+        for _ in range(max_pages):
+            response = self._client.query(**query)
+            for item in response.get("Items", []):
+                yield Order.model_validate(from_item(item))
+            if "LastEvaluatedKey" not in response:
+                return
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def mark_requeued(self, order_id: str, *, seen_updated_at: str, now: str) -> Order:
         """Count one requeue of a stuck order, only if it is still as the sweeper saw it.
 

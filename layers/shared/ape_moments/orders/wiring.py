@@ -15,6 +15,7 @@ from ape_moments.orders.fulfilment import FulfilmentFiles
 from ape_moments.orders.payments import OnceOnly, PaymentProvider, SandboxPaymentProvider, StripePaymentProvider
 from ape_moments.orders.processing import DeadLetters, OrderProcessor
 from ape_moments.orders.queue import ProcessingQueue
+from ape_moments.orders.reconcile import PaymentReconciliation
 from ape_moments.orders.repository import OrdersRepository
 from ape_moments.orders.service import OrderCreation, OrderService, OrderSubmission
 from ape_moments.orders.source_repository import SourceRepository
@@ -24,6 +25,7 @@ from ape_moments.settings import (
     OrderReadSettings,
     OrderSourcesSettings,
     OrdersSettings,
+    PaymentReconcileSettings,
     PaymentRecordSettings,
     PaymentSettings,
     PaymentWebhookSettings,
@@ -182,3 +184,12 @@ def dead_letters() -> DeadLetters:
     config = payment_record_settings()
     orders = _orders(config)
     return DeadLetters(orders, _steps(config, orders, config.idempotency_table_name))
+
+
+@functools.cache
+def payment_reconciliation() -> PaymentReconciliation:
+    """The sweeper's payment part (SPEC 12); called by the sweeper function after its stuck-work sweep."""
+    config = PaymentReconcileSettings.from_environment()
+    steps = _steps(config, _orders(config), config.idempotency_table_name)
+    start = ProcessingStart(steps, ProcessingQueue(config.order_queue_url, aws.client("sqs")))
+    return PaymentReconciliation(steps, start)
