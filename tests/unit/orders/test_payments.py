@@ -22,7 +22,7 @@ from ape_moments.orders.models import Order, OrderStatus, Payment, PaymentStatus
 from ape_moments.orders.processing import OrderProcessor
 from ape_moments.orders.reconcile import authorized_order_to_process, failed_order_keeps_money
 from ape_moments.orders.wiring import payment_reconciliation
-from tests.conftest import call
+from tests.conftest import EVENTS, FakeContext, call, load_handler
 from tests.unit.orders.helpers import seed_order, stored_order
 from tests.unit.orders.payments_helpers import (
     DECLINED,
@@ -332,3 +332,23 @@ def test_a_captured_payment_on_a_failed_order_is_refunded_once(
     assert (released.payment.status, released.payment.amount_refunded) == ("REFUNDED", 50)
     [intent] = intents_of(stripe_provider, order.order_id)
     assert len(stripe_provider.refunds(intent["id"])) == 1
+
+
+def test_the_refund_and_webhook_samples_run_against_their_functions(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any]
+) -> None:
+    """events/refund_order_admin.json and events/payment_webhook.json (the latter signed afresh: a
+    signature older than five minutes is refused, so the stored one is; that is the first check)."""
+    sample = json.loads((EVENTS / "payment_webhook.json").read_text())
+    assert load_handler("payment_webhook").lambda_handler(sample, FakeContext())["statusCode"] == 400
+    order = seed_order(customer)
+    checkout(customer, order.order_id, card(stripe_provider, VISA))
+    deliver(aws, aws.queue_url, "order_worker")
+    [intent] = intents_of(stripe_provider, order.order_id)
+    payload = sample["body"].replace("pi_3PqR2sT3uV4wX5yZ", intent["id"])
+    answer = deliver_webhook(payload, signature(payload, stripe_provider.webhook_secret))
+    assert json.loads(answer["body"]) == {"message": "nothing to do"}  # captured already: the event is only a hint
+    refund = json.loads((EVENTS / "refund_order_admin.json").read_text())
+    refund["arguments"]["orderId"] = order.order_id
+    refunded = load_handler("refund_order").lambda_handler(refund, FakeContext())
+    assert refunded["payment"]["status"] == "REFUNDED"
