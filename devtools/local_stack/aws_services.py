@@ -18,6 +18,7 @@ import boto3
 from botocore.config import Config
 
 from devtools.local_stack.cloudformation import ACCOUNT_ID, Intrinsics, PhysicalResource, TemplateError, references
+from devtools.local_stack.stripe_emulator import function_url
 
 # Fixed credentials for everything the local stack itself and the functions do. The S3 front
 # knows them, so it can verify the SigV4 signature of URLs the presign functions produce.
@@ -102,6 +103,7 @@ class LocalResources:
     identity_pools: dict[str, IdentityPool] = field(default_factory=dict)  # by pool id
     queues: dict[str, Queue] = field(default_factory=dict)  # by ARN
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
+    secrets: dict[str, str] = field(default_factory=dict)  # logical id -> secret ARN
 
 
 # ---- creating resources from the template --------------------------------------------------------
@@ -386,6 +388,17 @@ _USER_POOL_PROPERTIES = {
 }
 
 
+def _create_secret(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
+    """A Secrets Manager secret; a generated value stands in until someone puts the real one."""
+    import secrets
+
+    name = properties.get("Name") or provisioner.name_for(logical_id)
+    value = properties.get("SecretString") or secrets.token_urlsafe(24)
+    arn = provisioner.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+    provisioner.resources.secrets[logical_id] = arn
+    return PhysicalResource(ref=arn, attributes={"Id": arn})
+
+
 def _create_user_pool(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
     name = properties.get("UserPoolName") or provisioner.name_for(logical_id)
     pool = provisioner.client("cognito-idp").create_user_pool(
@@ -464,6 +477,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::S3::Bucket": _create_bucket,
     "AWS::S3::BucketPolicy": _record_bucket_policy,
     "AWS::SQS::Queue": _create_queue,
+    "AWS::SecretsManager::Secret": _create_secret,
     "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::Cognito::UserPool": _create_user_pool,
     "AWS::Cognito::UserPoolClient": _create_user_pool_client,
@@ -497,6 +511,9 @@ def synthetic_resource(
             data_source_name = resource["Properties"]["Name"]
             arn = prefix.format(service="appsync") + f":apis/local/datasources/{data_source_name}"
             return PhysicalResource(ref=arn, attributes={"Name": data_source_name, "DataSourceArn": arn})
+        if kind == "AWS::Lambda::Url":  # served by the stack's GraphQL server (stripe_emulator.PaymentRoutes)
+            base = graphql_url.removesuffix("/graphql")
+            return PhysicalResource(ref=name, attributes={"FunctionUrl": function_url(base, logical_id)})
         if kind == "AWS::Lambda::LayerVersion":
             return PhysicalResource(ref=prefix.format(service="lambda") + f":layer:{name}:1")
         if kind == "AWS::DynamoDB::Table":  # when tables are not provisioned (the API read alone)

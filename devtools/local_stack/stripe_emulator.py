@@ -140,3 +140,95 @@ class StripeEmulator:
 
     def refunds(self, payment_intent_id: str) -> list[dict[str, Any]]:
         return list(self.request("GET", f"/v1/refunds?payment_intent={payment_intent_id}")["data"])
+
+
+# ---- the stack's HTTP routes for payments --------------------------------------------------------
+
+FUNCTION_URL_PREFIX = "/local/function-urls/"
+PAYMENT_METHODS_PATH = "/local/stripe/payment-methods"
+
+
+def function_url(base_url: str, url_logical_id: str) -> str:
+    """The local address of an ``AWS::Lambda::Url`` (on AWS: https://<id>.lambda-url.<region>.on.aws/)."""
+    return f"{base_url}{FUNCTION_URL_PREFIX}{url_logical_id}/"
+
+
+class PaymentRoutes:
+    """WSGI in front of the GraphQL app: the function URLs of the template, and the PaymentMethod maker.
+
+    ``invoke_url(url_logical_id, event)`` runs the URL's function (payload format 2.0) and returns
+    its result; ``emulator`` is None with the sandbox provider (no PaymentMethod route then).
+    """
+
+    def __init__(self, app: Any, invoke_url: Any, emulator: StripeEmulator | None) -> None:
+        self._app = app
+        self._invoke_url = invoke_url
+        self._emulator = emulator
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = str(environ.get("PATH_INFO", ""))
+        if path.startswith(FUNCTION_URL_PREFIX):
+            return self._function_url(path, environ, start_response)
+        if path == PAYMENT_METHODS_PATH and self._emulator is not None:
+            return self._payment_method(environ, start_response)
+        return self._app(environ, start_response)
+
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> bytes:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        return bytes(environ["wsgi.input"].read(length)) if length else b""
+
+    @staticmethod
+    def _answer(start_response: Any, status: int, body: bytes, headers: dict[str, str] | None = None) -> list[bytes]:
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+        merged = {"content-type": "application/json", **(headers or {})}
+        # The local page (GraphiQL, a frontend on localhost) may call it from a browser.
+        merged["access-control-allow-origin"] = "*"
+        start_response(f"{status} {reason}", [*merged.items(), ("content-length", str(len(body)))])
+        return [body]
+
+    def _function_url(self, path: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        url_id = path[len(FUNCTION_URL_PREFIX) :].split("/", 1)[0]
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = str(environ["CONTENT_TYPE"])
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        event = {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": "/",
+            "rawQueryString": str(environ.get("QUERY_STRING", "")),
+            "headers": headers,
+            "requestContext": {
+                "http": {"method": method, "path": "/", "sourceIp": str(environ.get("REMOTE_ADDR", ""))},
+                "timeEpoch": int(time.time() * 1000),
+            },
+            "body": self._body(environ).decode(errors="replace"),
+            "isBase64Encoded": False,
+        }
+        result = self._invoke_url(url_id, event)
+        if result is None:
+            return self._answer(start_response, 404, b'{"message": "no such function URL"}')
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return self._answer(start_response, 200, json.dumps(result).encode())
+        body = str(result.get("body") or "").encode()
+        return self._answer(start_response, int(result["statusCode"]), body, dict(result.get("headers") or {}))
+
+    def _payment_method(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        assert self._emulator is not None
+        if environ.get("REQUEST_METHOD") == "OPTIONS":
+            return self._answer(start_response, 200, b"{}", {"access-control-allow-headers": "content-type"})
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self._answer(start_response, 405, b'{"message": "POST only"}')
+        try:
+            card = json.loads(self._body(environ) or b"{}")
+            made = self._emulator.create_payment_method(
+                str(card["number"]).replace(" ", ""), int(card["exp_month"]), int(card["exp_year"]), str(card["cvc"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return self._answer(start_response, 400, b'{"message": "expected {number, exp_month, exp_year, cvc}"}')
+        except EmulatorError as refused:
+            return self._answer(start_response, 400, json.dumps({"message": refused.body[:300]}).encode())
+        return self._answer(start_response, 200, json.dumps({"id": made}).encode())
