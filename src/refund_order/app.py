@@ -8,9 +8,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments import metrics
 from ape_moments.api import current_caller, logger, resolve
-from ape_moments.orders.wiring import order_refunds, payment_record_settings
+from ape_moments.orders.wiring import order_refunds, refund_settings
 
-payment_record_settings()  # cold start: a missing or malformed variable fails the init, naming it
+refund_settings()  # cold start: a missing or malformed variable fails the init, naming it
 app = AppSyncResolver()
 
 

@@ -28,6 +28,7 @@ SELECTION = {
     "PresignedUpload": "s3Key expiresIn presignedUrl",
     "Photo": "key fileName url thumbnailUrl",
     "PhotoConnection": "items { key fileName url thumbnailUrl } nextToken",
+    "Checkout": "orderId provider status amount currency declineReason",  # SPEC 12
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 

@@ -50,6 +50,8 @@ KIND = {
     "createCollage": "create_own",
     "updateOrderStatus": "change",
     "processOrder": "change",
+    "checkoutOrder": "change",  # SPEC 12: the owner's PENDING order (an admin's too)
+    "refundOrder": "refund",  # SPEC 12: admins only; the target is PENDING, so even an admin gets Conflict
     "updateAlbum": "change",
     "deleteAlbum": "change",
     "updateCollage": "change",
@@ -78,6 +80,8 @@ TARGET_OF = {
     "listOrders": "Order",
     "updateOrderStatus": "Order",
     "processOrder": "Order",
+    "checkoutOrder": "Order",
+    "refundOrder": "Order",
     "getAlbum": "Album",
     "listAlbums": "Album",
     "updateAlbum": "Album",
@@ -120,6 +124,8 @@ ARGUMENTS: dict[str, Arguments] = {
     "createCollage": lambda _, owner: {"input": {"name": "Mine", "template": "STRIP_1X4"}},
     "updateOrderStatus": lambda oid, owner: {"orderId": oid, "status": "FAILED", "errorMessage": "cancelled"},
     "processOrder": lambda oid, owner: {"orderId": oid},
+    "checkoutOrder": lambda oid, owner: {"orderId": oid},
+    "refundOrder": lambda oid, owner: {"orderId": oid, "reason": "matrix"},
     "updateAlbum": lambda aid, owner: {"input": {"albumId": aid, "name": "Renamed"}},
     "deleteAlbum": lambda aid, owner: {"input": {"albumId": aid}},
     "updateCollage": lambda cid, owner: {"input": {"collageId": cid, "name": "Renamed"}},
@@ -153,6 +159,8 @@ def expected(kind: str, caller_kind: str) -> str:
     outsider = caller_kind in ("other_customer", "other_guest")
     if kind == "publish":
         return "Unauthorized"  # @aws_iam only, and no identity-pool role lists the field
+    if kind == "refund":
+        return "Conflict" if caller_kind == "admin" else "Forbidden"
     return {
         "get": "null" if outsider else "result",
         "list": "Forbidden" if outsider else "result",
@@ -245,7 +253,7 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         assert "data" not in answer.body or not answer.body["data"]
         return
     assert answer.status == 200, answer.text
-    if want in ("NotFound", "Forbidden", "Unauthorized"):
+    if want in ("NotFound", "Forbidden", "Unauthorized", "Conflict"):
         assert answer.error_types == [want], answer.text
         assert answer.data(field) is None
         return
@@ -269,6 +277,8 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         assert {item["customerId"] for item in value["items"]} == {owner.owner_id}
     elif "s3Key" in value:
         assert f"/{target}/" in value["s3Key"]
+    elif "provider" in value:  # checkoutOrder's Checkout (SPEC 12): the owner's order
+        assert value["orderId"] == target
     else:
         assert value["customerId"] == owner.owner_id
         if target and field != "createOrder":  # createOrder's target is the photo it names, not the order

@@ -66,11 +66,6 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
     },
     "RefundOrderFunction": {
         (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
-        (
-            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
-            ("IdempotencyTable.Arn",),
-            None,
-        ),
         (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),
     },
     "PaymentWebhookFunction": {

@@ -109,13 +109,23 @@ class CheckoutSettings(OrderSubmissionSettings, PaymentSettings):
 
 
 class PaymentRecordSettings(IdempotentOrdersSettings, PaymentSettings):
-    """refundOrder and the order dead-letter function: release a payment (refunds recorded once)."""
+    """The order dead-letter function: release a payment (captures and refunds recorded once)."""
+
+
+class RefundSettings(OrdersSettings, PaymentSettings):
+    """refundOrder: one refund per payment, by the provider's idempotency key and the order's condition."""
 
 
 class PaymentWebhookSettings(PaymentRecordSettings, OrderSubmissionSettings):
     """The provider's webhook: events verified with the signing secret (Secrets Manager), applied once."""
 
-    stripe_webhook_secret_arn: Required = Field(alias="STRIPE_WEBHOOK_SECRET_ARN")
+    stripe_webhook_secret_arn: str | None = Field(None, alias="STRIPE_WEBHOOK_SECRET_ARN")
+
+    @model_validator(mode="after")
+    def _stripe_needs_its_signing_secret(self) -> Self:
+        if self.payment_provider == "stripe" and not self.stripe_webhook_secret_arn:
+            raise ValueError("STRIPE_WEBHOOK_SECRET_ARN is required when PAYMENT_PROVIDER is stripe")
+        return self
 
 
 class PaymentReconcileSettings(PaymentRecordSettings, OrderSubmissionSettings):
@@ -187,6 +197,7 @@ class Settings(
     CheckoutSettings,
     PaymentWebhookSettings,
     PaymentReconcileSettings,
+    RefundSettings,
     ProcessOrderSettings,
     OrderReadSettings,
     SweeperSettings,

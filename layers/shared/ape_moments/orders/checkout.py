@@ -182,9 +182,9 @@ class OrderRefunds:
 
     def refund_order(self, caller: Caller, arguments: dict[str, Any]) -> Order:
         request = parse(RefundOrderRequest, arguments)
-        if not caller.is_admin:
-            raise Forbidden("refundOrder: only admins may refund an order")
         order = self._orders.get(request.order_id)
+        if not caller.is_admin:  # the same answer whether the order exists or not
+            raise Forbidden("refundOrder: only admins may refund an order")
         if order is None:
             raise _not_found()
         payment = order.payment

@@ -30,6 +30,7 @@ from ape_moments.settings import (
     PaymentSettings,
     PaymentWebhookSettings,
     ProcessOrderSettings,
+    RefundSettings,
 )
 
 
@@ -66,6 +67,11 @@ def checkout_settings() -> CheckoutSettings:
 @functools.cache
 def payment_record_settings() -> PaymentRecordSettings:
     return PaymentRecordSettings.from_environment()
+
+
+@functools.cache
+def refund_settings() -> RefundSettings:
+    return RefundSettings.from_environment()
 
 
 @functools.cache
@@ -154,13 +160,15 @@ def order_checkout() -> OrderCheckout:
 
 @functools.cache
 def order_refunds() -> OrderRefunds:
-    config = payment_record_settings()
-    return OrderRefunds(_steps(config, _orders(config), config.idempotency_table_name))
+    config = refund_settings()
+    return OrderRefunds(_steps(config, _orders(config), None))
 
 
 @functools.cache
-def webhook_secret() -> str:
-    return secret(payment_webhook_settings().stripe_webhook_secret_arn)
+def webhook_secret() -> str | None:
+    """The signing secret; None with the sandbox provider (which has no webhook: every request is refused)."""
+    arn = payment_webhook_settings().stripe_webhook_secret_arn
+    return secret(arn) if arn else None
 
 
 @functools.cache
