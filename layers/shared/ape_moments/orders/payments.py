@@ -14,6 +14,7 @@ process. It authorizes any total up to 1000.00 and declines above it (SPEC 3).
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
@@ -123,10 +124,12 @@ class PaymentProvider(Protocol):
 
 
 class SandboxPaymentProvider:
-    """Stands in for the real provider, with the contract real providers offer, and no state.
+    """Stands in for the real provider, with the contract real providers offer.
 
-    ``captures`` and ``refunds`` are this process's ledger (tests count money moves with it);
-    the order's stored payment is the truth across processes.
+    The order's stored payment is the truth across processes; like a real provider's idempotency
+    key, a capture or refund key seen before answers with its first result (this process's memory:
+    the second line of defence behind ``OnceOnly``'s records). ``captures`` and ``refunds`` are
+    this process's ledger (tests count money moves with it).
     """
 
     name = "sandbox"
@@ -136,6 +139,8 @@ class SandboxPaymentProvider:
     def __init__(self) -> None:
         self.captures: list[dict[str, Any]] = []
         self.refunds: list[dict[str, Any]] = []
+        self._answered: dict[str, Intent] = {}
+        self._lock = threading.Lock()
 
     def create(self, *, order_id: str, customer_id: str, amount: int, currency: str, idempotency_key: str) -> Intent:
         # The order's id in it keeps the ledger readable; the key's digest tells replacements apart.
@@ -154,11 +159,15 @@ class SandboxPaymentProvider:
         return Intent(payment.payment_id, payment.status, payment.amount, payment.currency, payment.amount_refunded)
 
     def capture(self, payment: Payment, *, idempotency_key: str) -> Intent:
-        intent = self.retrieve(payment)
-        if intent.status is not PaymentStatus.AUTHORIZED:
-            return intent
-        self.capture_money(payment_id=payment.payment_id, amount=payment.amount, currency=payment.currency)
-        return replace(intent, status=PaymentStatus.CAPTURED)
+        with self._lock:
+            if idempotency_key in self._answered:
+                return self._answered[idempotency_key]
+            intent = self.retrieve(payment)
+            if intent.status is not PaymentStatus.AUTHORIZED:
+                return intent
+            self.capture_money(payment_id=payment.payment_id, amount=payment.amount, currency=payment.currency)
+            self._answered[idempotency_key] = replace(intent, status=PaymentStatus.CAPTURED)
+            return self._answered[idempotency_key]
 
     def capture_money(self, *, payment_id: str, amount: int, currency: str) -> None:
         """Where the sandbox's money moves (tests spy on it)."""
@@ -171,11 +180,16 @@ class SandboxPaymentProvider:
         return intent
 
     def refund(self, payment: Payment, *, idempotency_key: str) -> Intent:
-        intent = self.retrieve(payment)
-        if intent.status is not PaymentStatus.CAPTURED:
-            return intent
-        self.refunds.append({"paymentId": payment.payment_id, "amount": payment.amount})
-        return replace(intent, status=PaymentStatus.REFUNDED, amount_refunded=payment.amount)
+        with self._lock:
+            if idempotency_key in self._answered:
+                return self._answered[idempotency_key]
+            intent = self.retrieve(payment)
+            if intent.status is not PaymentStatus.CAPTURED:
+                return intent
+            self.refunds.append({"paymentId": payment.payment_id, "amount": payment.amount})
+            refunded = replace(intent, status=PaymentStatus.REFUNDED, amount_refunded=payment.amount)
+            self._answered[idempotency_key] = refunded
+            return refunded
 
 
 # ---- stripe -------------------------------------------------------------------------------------
