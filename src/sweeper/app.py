@@ -6,9 +6,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments import metrics
 from ape_moments.api import logger
-from ape_moments.orders.wiring import payment_reconciliation
+from ape_moments.orders.wiring import payment_reconcile_settings, payment_reconciliation
 from ape_moments.sweeper import sweeper, sweeper_settings
 
+payment_reconcile_settings()
 sweeper_settings()  # cold start: a missing or malformed variable fails the init, naming it
 
 

@@ -11,7 +11,7 @@ import os
 from typing import Annotated, Literal, Self
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 Required = Annotated[str, Field(min_length=1)]
 
@@ -64,15 +64,9 @@ class PaymentSettings(FunctionSettings):
     """
 
     payment_provider: Literal["sandbox", "stripe"] = Field(alias="PAYMENT_PROVIDER")
-    stripe_secret_key_arn: str | None = Field(None, alias="STRIPE_SECRET_KEY_ARN")
-    stripe_publishable_key: str | None = Field(None, alias="STRIPE_PUBLISHABLE_KEY")
+    # Set by the template for every payment function whatever the provider (the secret exists either way).
+    stripe_secret_key_arn: Required = Field(alias="STRIPE_SECRET_KEY_ARN")
     stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
-
-    @model_validator(mode="after")
-    def _stripe_needs_its_key(self) -> Self:
-        if self.payment_provider == "stripe" and not self.stripe_secret_key_arn:
-            raise ValueError("STRIPE_SECRET_KEY_ARN is required when PAYMENT_PROVIDER is stripe")
-        return self
 
 
 class OrderFulfilmentSettings(OrderSourcesSettings, PaymentSettings):
@@ -103,6 +97,8 @@ class ProcessOrderSettings(OrderSubmissionSettings):
 class CheckoutSettings(OrderSubmissionSettings, PaymentSettings):
     """checkoutOrder: the payment, the sources checked first, processing started on authorization."""
 
+    stripe_publishable_key: Required = Field(alias="STRIPE_PUBLISHABLE_KEY")  # handed to Stripe.js
+
     photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
     collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
     albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
@@ -119,13 +115,7 @@ class RefundSettings(OrdersSettings, PaymentSettings):
 class PaymentWebhookSettings(PaymentRecordSettings, OrderSubmissionSettings):
     """The provider's webhook: events verified with the signing secret (Secrets Manager), applied once."""
 
-    stripe_webhook_secret_arn: str | None = Field(None, alias="STRIPE_WEBHOOK_SECRET_ARN")
-
-    @model_validator(mode="after")
-    def _stripe_needs_its_signing_secret(self) -> Self:
-        if self.payment_provider == "stripe" and not self.stripe_webhook_secret_arn:
-            raise ValueError("STRIPE_WEBHOOK_SECRET_ARN is required when PAYMENT_PROVIDER is stripe")
-        return self
+    stripe_webhook_secret_arn: Required = Field(alias="STRIPE_WEBHOOK_SECRET_ARN")
 
 
 class PaymentReconcileSettings(PaymentRecordSettings, OrderSubmissionSettings):

@@ -34,6 +34,10 @@ ENVIRONMENT = {
     "ALBUMS_TABLE_NAME": "Albums",
     "COLLAGES_TABLE_NAME": "Collages",
     "PHOTOS_TABLE_NAME": "Photos",
+    # SPEC 12: the payment functions (no secret is read at init: only its ARN is configuration)
+    "PAYMENT_PROVIDER": "stripe",
+    "STRIPE_SECRET_KEY_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-key",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_priming",
 }
 
 PROBE = textwrap.dedent(

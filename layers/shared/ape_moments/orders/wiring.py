@@ -85,18 +85,17 @@ def secret(arn: str) -> str:
     return str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
 
 
-def payment_provider(config: PaymentSettings) -> PaymentProvider:
+def payment_provider(config: PaymentSettings, publishable_key: str | None = None) -> PaymentProvider:
     if config.payment_provider == "sandbox":
         return SandboxPaymentProvider()
-    assert config.stripe_secret_key_arn is not None  # PaymentSettings checks it
-    return StripePaymentProvider(
-        secret(config.stripe_secret_key_arn), config.stripe_publishable_key, api_base=config.stripe_api_base
-    )
+    return StripePaymentProvider(secret(config.stripe_secret_key_arn), publishable_key, api_base=config.stripe_api_base)
 
 
-def _steps(config: PaymentSettings, orders: OrdersRepository, idempotency_table: str | None) -> PaymentSteps:
+def _steps(
+    config: PaymentSettings, orders: OrdersRepository, idempotency_table: str | None, publishable_key: str | None = None
+) -> PaymentSteps:
     """The payment steps; where the function records money moves, capture and refund happen once per key."""
-    provider = payment_provider(config)
+    provider = payment_provider(config, publishable_key)
     if idempotency_table is not None:
         provider = OnceOnly(provider, idempotency_table, aws.client("dynamodb"))
     return PaymentSteps(orders, provider)
@@ -153,7 +152,7 @@ def order_submission() -> OrderSubmission:
 @functools.cache
 def order_checkout() -> OrderCheckout:
     config = checkout_settings()
-    steps = _steps(config, _orders(config), None)
+    steps = _steps(config, _orders(config), None, config.stripe_publishable_key)
     start = ProcessingStart(steps, ProcessingQueue(config.order_queue_url, aws.client("sqs")))
     return OrderCheckout(steps, _sources(config), start)
 
@@ -166,9 +165,9 @@ def order_refunds() -> OrderRefunds:
 
 @functools.cache
 def webhook_secret() -> str | None:
-    """The signing secret; None with the sandbox provider (which has no webhook: every request is refused)."""
-    arn = payment_webhook_settings().stripe_webhook_secret_arn
-    return secret(arn) if arn else None
+    """The signing secret; None with the sandbox provider (which sends no webhooks: every request is refused)."""
+    config = payment_webhook_settings()
+    return secret(config.stripe_webhook_secret_arn) if config.payment_provider == "stripe" else None
 
 
 @functools.cache
@@ -195,9 +194,14 @@ def dead_letters() -> DeadLetters:
 
 
 @functools.cache
+def payment_reconcile_settings() -> PaymentReconcileSettings:
+    return PaymentReconcileSettings.from_environment()
+
+
+@functools.cache
 def payment_reconciliation() -> PaymentReconciliation:
     """The sweeper's payment part (SPEC 12); called by the sweeper function after its stuck-work sweep."""
-    config = PaymentReconcileSettings.from_environment()
+    config = payment_reconcile_settings()
     steps = _steps(config, _orders(config), config.idempotency_table_name)
     start = ProcessingStart(steps, ProcessingQueue(config.order_queue_url, aws.client("sqs")))
     return PaymentReconciliation(steps, start)
