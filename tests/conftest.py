@@ -49,6 +49,10 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "ape-moments-test")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "ApeMoments/test")  # as template.yaml's Globals set it
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", os.environ.get("TEST_LOG_LEVEL", "WARNING"))
+    monkeypatch.setenv("PAYMENT_PROVIDER", "sandbox")  # SPEC 12: the provider a fresh dev deploy runs
+    for name in ("STRIPE_SECRET_KEY_ARN", "STRIPE_WEBHOOK_SECRET_ARN"):  # unread with the sandbox
+        monkeypatch.setenv(name, f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{name.lower()}")
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_unset")
 
 
 def _clear_caches() -> None:

@@ -60,6 +60,8 @@ def _options() -> Options:
         prewarm=not arguments.no_prewarm,
         sqs_retry_delay_seconds=arguments.sqs_retry_delay,
         app_port=arguments.app_port,
+        # SPEC 12: make run pays through localstripe; PAYMENT_PROVIDER=sandbox keeps the sandbox.
+        payment_provider=os.environ.get("PAYMENT_PROVIDER", "stripe"),
     )
 
 
@@ -82,6 +84,10 @@ def main() -> None:
         role = ", ".join(user.groups) or "customer"
         print(f"  demo {role:<9} {user.email} / {user.password}")
     print(f"  CA        {description['caCertificate']}  (wss:// for subscriptions)")
+    if stack.aws.stripe is not None:
+        print(f"  Stripe    {stack.aws.stripe.api_base}  (localstripe; test card 4242 4242 4242 4242)")
+        print(f"  cards     POST {description['stripePaymentMethodsUrl']}  -> {{id}}")
+    print(f"  webhook   {description['paymentWebhookUrl']}  (payments: {options.payment_provider})")
     if options.state_file:
         print(f"  state     {options.state_file}")
     if options.amplify_outputs_file:

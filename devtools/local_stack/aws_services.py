@@ -102,6 +102,7 @@ class LocalResources:
     identity_pools: dict[str, IdentityPool] = field(default_factory=dict)  # by pool id
     queues: dict[str, Queue] = field(default_factory=dict)  # by ARN
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
+    secrets: dict[str, str] = field(default_factory=dict)  # logical id -> secret ARN
 
 
 # ---- creating resources from the template --------------------------------------------------------
@@ -387,14 +388,15 @@ _USER_POOL_PROPERTIES = {
 
 
 def _create_secret(provisioner: Provisioner, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
-    """A generated secret (GenerateSecretString): random locally, as Secrets Manager makes it."""
+    """A Secrets Manager secret: its own value, or a random one as GenerateSecretString (or someone
+    putting the real value later, as for the Stripe keys) would make it."""
     import secrets
 
+    name = properties.get("Name") or provisioner.name_for(logical_id)
     length = int((properties.get("GenerateSecretString") or {}).get("PasswordLength", 32))
     value = properties.get("SecretString") or secrets.token_urlsafe(length)[:length]
-    arn = provisioner.client("secretsmanager").create_secret(Name=provisioner.name_for(logical_id), SecretString=value)[
-        "ARN"
-    ]
+    arn = provisioner.client("secretsmanager").create_secret(Name=name, SecretString=value)["ARN"]
+    provisioner.resources.secrets[logical_id] = arn
     return PhysicalResource(ref=arn, attributes={"Id": arn})
 
 
@@ -476,8 +478,8 @@ CREATORS: dict[str, Creator] = {
     "AWS::S3::Bucket": _create_bucket,
     "AWS::S3::BucketPolicy": _record_bucket_policy,
     "AWS::SQS::Queue": _create_queue,
-    "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::SecretsManager::Secret": _create_secret,
+    "AWS::SQS::QueuePolicy": _create_queue_policy,
     "AWS::Cognito::UserPool": _create_user_pool,
     "AWS::Cognito::UserPoolClient": _create_user_pool_client,
     "AWS::Cognito::UserPoolGroup": _create_user_pool_group,

@@ -28,6 +28,13 @@ from devtools.local_stack.pollers import SqsPoller, sqs_mappings
 from devtools.local_stack.realtime import RealtimeEndpoint
 from devtools.local_stack.s3_front import S3Front
 from devtools.local_stack.streams import StreamPoller, stream_mappings
+from devtools.local_stack.stripe_emulator import (
+    PAYMENT_METHODS_PATH,
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    PaymentRoutes,
+    StripeEmulator,
+)
 from devtools.local_stack.tls import create_local_tls
 from devtools.template import ROOT
 
@@ -49,6 +56,8 @@ class Options:
     prewarm: bool = True
     sqs_retry_delay_seconds: int | None = None
     app_port: int | None = None  # serve the built booth app (examples/web/dist) there; None: not at all
+    # SPEC 12: "stripe" runs localstripe as the Stripe API (make run's default); "sandbox" keeps the sandbox.
+    payment_provider: str = "sandbox"
 
 
 @dataclass
@@ -64,6 +73,11 @@ class AwsLayer:
     def __init__(self, options: Options, graphql_url: str = "") -> None:
         self.options = options
         self.template = translated_template()
+        # SPEC 12: the stripe provider talks to localstripe, a child process of the stack.
+        self.stripe = StripeEmulator().start() if options.payment_provider == "stripe" else None
+        payments = {"PaymentProvider": options.payment_provider}
+        if self.stripe is not None:
+            payments["StripePublishableKey"] = PUBLISHABLE_KEY
         self._moto, moto_url = start_moto()
         self.credentials = CredentialStore()
         self.proxy = MotoProxy(moto_url)
@@ -74,7 +88,7 @@ class AwsLayer:
             template=self.template,
             region=options.region,
             stack_name=STACK_NAME,
-            parameter_overrides=options.parameters,
+            parameter_overrides={**payments, **options.parameters},
             synthetic=synthetic_resource(options.region, STACK_NAME, graphql_url),
         )
         # Created through the front, so URLs moto builds (queue URLs) name the front's address.
@@ -84,6 +98,8 @@ class AwsLayer:
         self.front.user_pool_front = UserPoolFront(options.region)
         self.mailbox = self.front.mailbox = Mailbox()
         self.functions = function_specs(self.intrinsics, options.region, self.endpoint)
+        if self.stripe is not None:
+            self._configure_stripe(self.stripe)
         self.runtime = LambdaRuntime(self.functions)
         self.front.s3_front = S3Front(
             self.proxy,
@@ -93,6 +109,17 @@ class AwsLayer:
             region=options.region,
         )
 
+    def _configure_stripe(self, emulator: StripeEmulator) -> None:
+        """The emulator's keys in the stack's secrets, and its address in the payment functions' environment."""
+        secrets = self.client("secretsmanager")
+        values = {"StripeSecretKey": SECRET_KEY, "StripeWebhookSigningSecret": emulator.webhook_secret}
+        for logical_id, value in values.items():
+            if logical_id in self.resources.secrets:
+                secrets.put_secret_value(SecretId=self.resources.secrets[logical_id], SecretString=value)
+        for spec in self.functions.values():
+            if "STRIPE_SECRET_KEY_ARN" in spec.environment:
+                spec.environment["STRIPE_API_BASE"] = emulator.api_base  # local only: not a template variable
+
     def client(self, service: str) -> Any:
         return aws_client(service, self.endpoint, self.options.region)
 
@@ -100,6 +127,8 @@ class AwsLayer:
         self.runtime.close()
         self.server.stop()
         self._moto.stop()
+        if self.stripe is not None:
+            self.stripe.stop()
 
 
 class LocalStack:
@@ -144,8 +173,10 @@ class LocalStack:
         self._app_server: BackgroundServer | None = None
 
     def start(self) -> LocalStack:
-        self._graphql_app.target = self.graphql
+        self._graphql_app.target = PaymentRoutes(self.graphql, self.aws.stripe)
         self._graphql_server.start()
+        if self.aws.stripe is not None:
+            self.aws.stripe.register_webhook(self.payment_webhook_url)
         for poller in self.pollers:
             poller.start()
         if self.options.demo_users:
@@ -184,6 +215,22 @@ class LocalStack:
         return self.graphql_url.replace("http://", "wss://", 1) + "/realtime"
 
     @property
+    def payment_webhook_url(self) -> str:
+        return str(self.aws.intrinsics.get_att("PaymentWebhookFunctionUrl", "FunctionUrl"))
+
+    def payments(self) -> dict[str, Any]:
+        """SPEC 12: what a frontend and the tests need to pay locally (Stripe's parts null with the sandbox)."""
+        stripe = self.aws.stripe
+        return {
+            "paymentProvider": self.options.payment_provider,
+            "stripeApiBase": stripe.api_base if stripe else None,
+            "stripePublishableKey": PUBLISHABLE_KEY if stripe else None,
+            "stripeJsUrl": stripe.js_url if stripe else None,
+            "stripePaymentMethodsUrl": self._graphql_server.url + PAYMENT_METHODS_PATH if stripe else None,
+            "paymentWebhookUrl": self.payment_webhook_url,
+        }
+
+    @property
     def user_pool_id(self) -> str:
         return next(iter(self.aws.resources.user_pools.values())).pool_id
 
@@ -213,6 +260,7 @@ class LocalStack:
             "queues": {queue.logical_id: queue.url for queue in self.aws.resources.queues.values()},
             "outputs": outputs,
             "demoUsers": [user.__dict__ for user in self.demo_users],
+            **self.payments(),
             # Resolved function configuration: `make invoke` runs a function against this stack.
             "functions": {logical_id: spec.to_json() for logical_id, spec in self.aws.functions.items()},
             "pid": os.getpid(),
@@ -221,7 +269,7 @@ class LocalStack:
     def amplify_outputs(self) -> dict[str, Any]:
         """The frontend's amplify_outputs.json for this stack; the local endpoints go in ``custom.local``."""
         description = self.describe()
-        local = {
+        local: dict[str, Any] = {
             "userPoolEndpoint": self.aws.endpoint,
             "identityPoolEndpoint": self.aws.endpoint,
             "s3Endpoint": self.aws.endpoint,
@@ -229,6 +277,10 @@ class LocalStack:
             "realtimeUrl": self.realtime_url,
             "caCertificate": str(self.tls.ca_file),  # trust it for wss:// (NODE_EXTRA_CA_CERTS for Node)
         }
+        payments = self.payments()
+        # What a frontend needs to pay (SPEC 12): Stripe.js's key and address, and the local
+        # stand-in for createPaymentMethod; the webhook URL is the backend's business only.
+        local["payments"] = {key: value for key, value in payments.items() if key != "paymentWebhookUrl"}
         return amplify_outputs.amplify_outputs(
             description["outputs"], self.options.region, template=self.aws.template, custom={"local": local}
         )

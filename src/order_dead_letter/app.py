@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.observability import logger, observed
 from ape_moments.orders.processing import ProcessingMessage
-from ape_moments.orders.wiring import dead_letters, orders_settings
+from ape_moments.orders.wiring import dead_letters, payment_record_settings
 
-orders_settings()  # cold start: a missing or malformed variable fails the init, naming it
+payment_record_settings()  # cold start: a missing or malformed variable fails the init, naming it
 # Report failures per message even when all fail: each message is retried on its own.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -24,4 +24,5 @@ def fail_order(record: SQSRecord) -> None:
 
 @observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    dead_letters().register_lambda_context(context)
     return process_partial_response(event=event, record_handler=fail_order, processor=processor, context=context)

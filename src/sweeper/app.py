@@ -6,7 +6,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.jobs.sweeper import sweeper, sweeper_settings
 from ape_moments.observability import logger, observed
+from ape_moments.orders.wiring import payment_reconcile_settings, payment_reconciliation
 
+payment_reconcile_settings()
 sweeper_settings()  # cold start: a missing or malformed variable fails the init, naming it
 
 
@@ -14,5 +16,6 @@ sweeper_settings()  # cold start: a missing or malformed variable fails the init
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, dict[str, int]]:
     # The scheduler's event carries nothing the sweep needs: every run looks at the tables as they are.
     report = sweeper().sweep()
+    report["payment"] = payment_reconciliation().run()  # SPEC 12 (orders/reconcile.py)
     logger.info("sweep done", report=report)
     return report

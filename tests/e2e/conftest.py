@@ -62,6 +62,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state_file, log = folder / "stack.json", folder / "stack.log"
     outputs_file = folder / "amplify_outputs.json"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    # SPEC 12: the session's stack keeps the sandbox (processOrder charges); payments' e2e start a stripe one.
+    environment.setdefault("PAYMENT_PROVIDER", "sandbox")
     with log.open("w") as output:
         process = subprocess.Popen(
             [

@@ -30,6 +30,7 @@ SELECTION = {
     "PhotoConnection": "items { key fileName url thumbnailUrl } nextToken",
     "EmailPreferences": "orderEmails",
     "Stats": "from to days { date ordersCreated revenue { currency amount } } totals { date ordersCreated }",
+    "Checkout": "orderId provider status amount currency declineReason",  # SPEC 12
 }
 LOOPBACK = {"127.0.0.1", "localhost"}
 

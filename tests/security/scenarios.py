@@ -86,6 +86,28 @@ def _admin_stats(call: Call, identity: dict[str, Any], aws: Any) -> dict[str, An
     return {"from": "2026-01-01", "to": "2026-12-31"}
 
 
+def _captured_order(call: Call, identity: dict[str, Any]) -> str:
+    """A COMPLETED order of the caller's with a captured sandbox payment (what refundOrder refunds)."""
+    import boto3
+
+    order_id = _order(call, identity)
+    payment = {"provider": {"S": "sandbox"}, "paymentId": {"S": f"pay_{order_id}_scenario"},
+               "status": {"S": "CAPTURED"}, "amount": {"N": "600"}, "currency": {"S": "USD"},
+               "amountRefunded": {"N": "0"}, "updatedAt": {"S": "2026-12-03T06:00:00.000Z"}}  # fmt: skip
+    boto3.client("dynamodb").update_item(
+        TableName="OrdersTable",
+        Key={"orderId": {"S": order_id}},
+        UpdateExpression="SET #s = :completed, #p = :payment, paymentId = :id REMOVE expiresAt",
+        ExpressionAttributeNames={"#s": "status", "#p": "payment"},
+        ExpressionAttributeValues={
+            ":completed": {"S": "COMPLETED"},
+            ":payment": {"M": payment},
+            ":id": payment["paymentId"],
+        },
+    )
+    return order_id
+
+
 PREPARE: dict[str, Prepare] = {
     "getOrder": lambda call, who, aws: {"orderId": _order(call, who)},
     "listOrders": lambda call, who, aws: (_order(call, who), {"limit": 5})[1],
@@ -96,6 +118,8 @@ PREPARE: dict[str, Prepare] = {
     "createOrder": lambda call, who, aws: order_of(who),
     "updateOrderStatus": lambda call, who, aws: {"orderId": _order(call, who), "status": "FAILED"},
     "processOrder": lambda call, who, aws: {"orderId": _order(call, who)},
+    "checkoutOrder": lambda call, who, aws: {"orderId": _order(call, who), "paymentMethodId": "pm_card_visa"},
+    "refundOrder": lambda call, who, aws: {"orderId": _captured_order(call, who), "reason": "scenario"},
     "createAlbum": lambda call, who, aws: {"input": {"name": "Wedding", "description": "Saturday"}},
     "updateAlbum": lambda call, who, aws: {"input": {"albumId": _album(call, who, aws), "name": "Renamed"}},
     "deleteAlbum": lambda call, who, aws: {"input": {"albumId": _album(call, who, aws, photos=2)}},

@@ -50,6 +50,8 @@ KIND = {
     "createCollage": "create_own",
     "updateOrderStatus": "change",
     "processOrder": "change",
+    "checkoutOrder": "change",  # SPEC 12: the owner's PENDING order (an admin's too)
+    "refundOrder": "refund",  # SPEC 12: admins only; the target is PENDING, so even an admin gets Conflict
     "updateAlbum": "change",
     "deleteAlbum": "change",
     "updateCollage": "change",
@@ -82,6 +84,8 @@ TARGET_OF = {
     "listOrders": "Order",
     "updateOrderStatus": "Order",
     "processOrder": "Order",
+    "checkoutOrder": "Order",
+    "refundOrder": "Order",
     "getAlbum": "Album",
     "listAlbums": "Album",
     "updateAlbum": "Album",
@@ -124,6 +128,8 @@ ARGUMENTS: dict[str, Arguments] = {
     "createCollage": lambda _, owner: {"input": {"name": "Mine", "template": "STRIP_1X4"}},
     "updateOrderStatus": lambda oid, owner: {"orderId": oid, "status": "FAILED", "errorMessage": "cancelled"},
     "processOrder": lambda oid, owner: {"orderId": oid},
+    "checkoutOrder": lambda oid, owner: {"orderId": oid},
+    "refundOrder": lambda oid, owner: {"orderId": oid, "reason": "matrix"},
     "updateAlbum": lambda aid, owner: {"input": {"albumId": aid, "name": "Renamed"}},
     "deleteAlbum": lambda aid, owner: {"input": {"albumId": aid}},
     "updateCollage": lambda cid, owner: {"input": {"collageId": cid, "name": "Renamed"}},
@@ -164,6 +170,8 @@ def expected(kind: str, caller_kind: str) -> str:
         return "Forbidden" if caller_kind in ("guest", "other_guest") else "preferences"
     if kind == "admin_only":
         return "result" if caller_kind == "admin" else "Forbidden"
+    if kind == "refund":
+        return "Conflict" if caller_kind == "admin" else "Forbidden"
     return {
         "get": "null" if outsider else "result",
         "list": "Forbidden" if outsider else "result",
@@ -256,7 +264,7 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         assert "data" not in answer.body or not answer.body["data"]
         return
     assert answer.status == 200, answer.text
-    if want in ("NotFound", "Forbidden", "Unauthorized"):
+    if want in ("NotFound", "Forbidden", "Unauthorized", "Conflict"):
         assert answer.error_types == [want], answer.text
         assert answer.data(field) is None
         return
@@ -286,6 +294,8 @@ def _assert_answer(answer: Answer, want: str, field: str, target: str, owner: Ca
         assert value["totals"]["date"] is None
     elif "s3Key" in value:
         assert f"/{target}/" in value["s3Key"]
+    elif "provider" in value:  # checkoutOrder's Checkout (SPEC 12): the owner's order
+        assert value["orderId"] == target
     else:
         assert value["customerId"] == owner.owner_id
         if target and field != "createOrder":  # createOrder's target is the photo it names, not the order

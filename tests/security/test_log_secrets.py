@@ -189,6 +189,7 @@ def test_resolvers_log_no_secret_and_carry_the_correlation_id(
 ) -> None:
     secrets = Secrets()
     for identity in (secrets.customer(), secrets.guest()):
+        injector.reset()  # a fault an operation refused before reaching AWS must not hit the next preparation
         valid = PREPARE[field](call_in_process, identity, aws)
         broken = {**valid, **{k: v for k, v in HOSTILE.items() if k in valid}} or {"limit": -1}
         if broken == valid:

@@ -43,16 +43,15 @@ class RedeliveryAfterTimeout(FakeContext):
 
 @pytest.fixture
 def charges(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """orderId -> successful charges made with the payment provider."""
+    """orderId -> payments captured by the sandbox provider (money moved)."""
     made: Counter[str] = Counter()
-    real = SandboxPaymentProvider.capture
+    real = SandboxPaymentProvider.capture_money
 
-    def spy(self: SandboxPaymentProvider, **capture: Any) -> str:
-        payment_id = real(self, **capture)
-        made[capture["order_id"]] += 1
-        return payment_id
+    def spy(self: SandboxPaymentProvider, *, payment_id: str, amount: int, currency: str) -> None:
+        real(self, payment_id=payment_id, amount=amount, currency=currency)
+        made[payment_id.removeprefix("pay_").rsplit("_", 1)[0]] += 1  # pay_<orderId>_<digest>
 
-    monkeypatch.setattr(SandboxPaymentProvider, "capture", spy)
+    monkeypatch.setattr(SandboxPaymentProvider, "capture_money", spy)
     return made
 
 

@@ -127,7 +127,8 @@ def test_alarm_counts_by_kind() -> None:
     # + notifications (13: three functions x 2, the email queue's age, its dead-letter queue's age and
     # depth, the preferences table's 3, EmailsFailed)
     # + the owner's figures (5: adminStats x 2, the Stats table 3)
-    assert len(alarms(TEMPLATE)) == 99
+    # + payments (7: three functions x 2, refused webhooks)
+    assert len(alarms(TEMPLATE)) == 106
 
 
 def test_api_latency_alarm_is_on_p99() -> None:

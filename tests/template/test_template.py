@@ -55,11 +55,33 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
     },
     "UpdateOrderStatusFunction": {(("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None)},
     "ProcessOrderFunction": {
-        (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),  # stripe: authorized first?
         (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+    },
+    # SPEC 12: only the payment functions read the Stripe secret key; only the webhook its signing secret.
+    "CheckoutOrderFunction": {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        (("dynamodb:BatchGetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "PhotosTable.Arn"), None),
+        (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),
+    },
+    "RefundOrderFunction": {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),
+    },
+    "PaymentWebhookFunction": {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            None,
+        ),
+        (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey", "Ref:StripeWebhookSigningSecret"), None),
     },
     "OrderWorkerFunction": {
         (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),  # capture, cancel, refund
         # The sources, checked again; their files copied (server-side) into the order's folder.
         (("dynamodb:BatchGetItem",), ("AlbumsTable.Arn", "CollagesTable.Arn", "PhotosTable.Arn"), None),
         (
@@ -84,9 +106,22 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("dynamodb:Query",), ("${OrdersTable.Arn}/index/status-createdAt-index",), None),
         (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
         (("sqs:SendMessage",), ("OrderQueue.Arn",), None),
+        # SPEC 12's reconciliation: read the provider's state, cancel or refund once.
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            None,
+        ),
     },
     "OrderDeadLetterFunction": {
-        (("dynamodb:UpdateItem",), ("OrdersTable.Arn",), None),
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), ("OrdersTable.Arn",), None),
+        (
+            ("dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("IdempotencyTable.Arn",),
+            None,
+        ),
+        (("secretsmanager:GetSecretValue",), ("Ref:StripeSecretKey",), None),  # cancel or refund before FAILED
         (SQS_CONSUMER_ACTIONS, ("OrderDeadLetterQueue.Arn",), None),
     },
     "AlbumsFunction": {
@@ -593,6 +628,7 @@ def test_outputs() -> None:
         "DashboardName",
         "UnsubscribeUrl",  # the emails' one-click unsubscribe endpoint (SPEC 13)
         "EmailQueueUrl",  # where the change-stream consumer's notifications reaction sends
+        "PaymentWebhookUrl",
     }
 
 

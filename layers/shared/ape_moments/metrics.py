@@ -125,6 +125,30 @@ def payment_declined(order_id: str) -> None:
     _count("PaymentsDeclined", Service.ORDERS, {"orderId": order_id})
 
 
+# ---- payments (SPEC 12): amounts in minor units, a datapoint per currency --------------------------
+
+
+def payment_authorized(order_id: str) -> None:
+    _count("PaymentsAuthorized", Service.ORDERS, {"orderId": order_id})
+
+
+def payment_captured(payment_id: str, amount: int, currency: str) -> None:
+    _count("PaymentsCaptured", Service.ORDERS, {"paymentId": payment_id}, currency=currency)
+
+
+def payment_refunded(payment_id: str, amount: int, currency: str) -> None:
+    _count("PaymentsRefunded", Service.ORDERS, {"paymentId": payment_id}, currency=currency)
+
+
+def webhook_refused(reason: str) -> None:
+    """A webhook request without a valid signature (forged, unsigned, stale): refused with 400."""
+    _count("PaymentWebhooksRefused", Service.ORDERS, {"reason": reason})
+
+
+def webhook_applied(event_type: str) -> None:
+    _count("PaymentWebhooksApplied", Service.ORDERS, {"eventType": event_type})
+
+
 # ---- media (emitted by the upload-events function and the renderer) ------------------------------
 
 

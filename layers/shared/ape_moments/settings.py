@@ -8,7 +8,7 @@ so use cases receive their collaborators as required arguments, never None.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
@@ -61,7 +61,21 @@ class OrderSourcesSettings(IdempotentOrdersSettings):
     albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
 
 
-class OrderFulfilmentSettings(OrderSourcesSettings):
+class PaymentSettings(FunctionSettings):
+    """The payment provider (SPEC 12): ``sandbox``, or ``stripe`` with its secret key in Secrets Manager.
+
+    Only the secret's ARN is configuration; the key itself is read from Secrets Manager when the
+    provider is first built and never enters the environment. ``STRIPE_API_BASE`` points the SDK
+    at a local emulator (the local stack's localstripe); unset, the SDK talks to Stripe.
+    """
+
+    payment_provider: Literal["sandbox", "stripe"] = Field(alias="PAYMENT_PROVIDER")
+    # Set by the template for every payment function whatever the provider (the secret exists either way).
+    stripe_secret_key_arn: Required = Field(alias="STRIPE_SECRET_KEY_ARN")
+    stripe_api_base: str | None = Field(None, alias="STRIPE_API_BASE")
+
+
+class OrderFulfilmentSettings(OrderSourcesSettings, PaymentSettings):
     """The order worker: checks the sources again, copies their files under fulfillment/."""
 
     media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
@@ -78,6 +92,40 @@ class OrderSubmissionSettings(OrdersSettings):
     """processOrder: hands orders to the worker through the queue."""
 
     order_queue_url: Required = Field(alias="ORDER_QUEUE_URL")
+
+
+class ProcessOrderSettings(OrderSubmissionSettings):
+    """processOrder: with Stripe, an order needs an authorized payment first."""
+
+    payment_provider: Literal["sandbox", "stripe"] = Field(alias="PAYMENT_PROVIDER")
+
+
+class CheckoutSettings(OrderSubmissionSettings, PaymentSettings):
+    """checkoutOrder: the payment, the sources checked first, processing started on authorization."""
+
+    stripe_publishable_key: Required = Field(alias="STRIPE_PUBLISHABLE_KEY")  # handed to Stripe.js
+
+    photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
+    collages_table_name: Required = Field(alias="COLLAGES_TABLE_NAME")
+    albums_table_name: Required = Field(alias="ALBUMS_TABLE_NAME")
+
+
+class PaymentRecordSettings(IdempotentOrdersSettings, PaymentSettings):
+    """The order dead-letter function: release a payment (captures and refunds recorded once)."""
+
+
+class RefundSettings(OrdersSettings, PaymentSettings):
+    """refundOrder: one refund per payment, by the provider's idempotency key and the order's condition."""
+
+
+class PaymentWebhookSettings(PaymentRecordSettings, OrderSubmissionSettings):
+    """The provider's webhook: events verified with the signing secret (Secrets Manager), applied once."""
+
+    stripe_webhook_secret_arn: Required = Field(alias="STRIPE_WEBHOOK_SECRET_ARN")
+
+
+class PaymentReconcileSettings(PaymentRecordSettings, OrderSubmissionSettings):
+    """The sweeper's payment reconciliation (SPEC 12): start authorized orders, release FAILED orders' money."""
 
 
 class SweeperSettings(OrderSubmissionSettings):
@@ -169,6 +217,11 @@ class MailerSettings(UnsubscribeSettings):
 
 class Settings(
     OrderFulfilmentSettings,
+    CheckoutSettings,
+    PaymentWebhookSettings,
+    PaymentReconcileSettings,
+    RefundSettings,
+    ProcessOrderSettings,
     OrderReadSettings,
     SweeperSettings,
     UploadEventsSettings,

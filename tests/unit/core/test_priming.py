@@ -36,6 +36,10 @@ ENVIRONMENT = {
     "PHOTOS_TABLE_NAME": "Photos",
     "EMAIL_PREFERENCES_TABLE_NAME": "EmailPreferences",
     "STATS_TABLE_NAME": "Stats",
+    # SPEC 12: the payment functions (no secret is read at init: only its ARN is configuration)
+    "PAYMENT_PROVIDER": "stripe",
+    "STRIPE_SECRET_KEY_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe-key",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_priming",
 }
 
 PROBE = textwrap.dedent(

@@ -21,6 +21,7 @@ NUMBERS = {
     "SWEEPER_MAX_REQUEUES": "2",
 }
 VALID = {name: NUMBERS.get(name, f"value-of-{name.lower()}") for name in KNOWN}
+VALID["PAYMENT_PROVIDER"] = "stripe"  # SPEC 12: one of sandbox, stripe
 
 
 def handler_folders() -> dict[str, str]:

@@ -27,7 +27,7 @@ def _seeded(source: dict[str, str]) -> bool:
     return "Item" in aws.client("dynamodb").get_item(TableName=table, Key={key: {"S": value}})
 
 
-ORDER_FUNCTIONS = {"create_order", "get_order", "list_orders", "update_order_status", "process_order"}
+ORDER_FUNCTIONS = {"create_order", "get_order", "list_orders", "update_order_status", "process_order", "checkout_order"}
 QUEUE_SAMPLES = {"order_worker.json": "order_worker", "order_dead_letter.json": "order_dead_letter"}
 SAMPLE_ORDER_ID = "6b1f0c2e-7a3d-4e5f-8a9b-0c1d2e3f4a5b"
 SAMPLE_CUSTOMER = {"sub": "3f6c2a1e-5b7d-4c1a-9e2f-8a4b6c0d1e2f"}

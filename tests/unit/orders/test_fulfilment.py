@@ -194,8 +194,10 @@ def test_charged_then_a_source_deleted_before_its_copy_fails_without_a_second_ch
     order = stored_order(order_id)
     assert order is not None
     assert order.status == "FAILED"
-    assert order.error_message == "items[2].albumId: the album was deleted; the payment will be refunded"
+    assert order.error_message == "items[2].albumId: the album was deleted; the payment was refunded"
     assert order.payment_id is not None
+    assert order.payment is not None
+    assert (order.payment.status, order.payment.amount_refunded) == ("REFUNDED", order.payment.amount)
     assert len(charges) == 1
 
 

@@ -55,7 +55,11 @@ def test_the_worker_counts_a_completed_order_once(aws: Any, customer: Any, emf: 
     process(customer, order.order_id)
     emf.read()
     deliver(aws, aws.queue_url, "order_worker")
-    assert business(emf.read()) == {("OrdersCompleted", dims(service="orders"))}
+    assert business(emf.read()) == {
+        ("OrdersCompleted", dims(service="orders")),
+        ("PaymentsCaptured", dims(service="orders")),
+        ("PaymentsCaptured", dims(service="orders", currency="USD")),
+    }
     aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=f'{{"orderId": "{order.order_id}"}}')
     deliver(aws, aws.queue_url, "order_worker")  # a redelivery: already COMPLETED, nothing happens
     assert business(emf.read()) == set()

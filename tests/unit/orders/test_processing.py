@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,17 +16,22 @@ from tests.conftest import FakeContext, call, load_handler, sqs_event
 from tests.unit.orders.helpers import seed_order, stored_order
 
 
+def order_of_payment(payment_id: str) -> str:
+    """The sandbox names its payments pay_<orderId>_<digest>."""
+    return payment_id.removeprefix("pay_").rsplit("_", 1)[0]
+
+
 @pytest.fixture
 def charges(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every payment the provider captured (money moved)."""
+    """Every payment the sandbox captured (money moved): orderId, amount (minor units), currency."""
     calls: list[dict[str, Any]] = []
-    real_capture = SandboxPaymentProvider.capture
+    real_capture = SandboxPaymentProvider.capture_money
 
-    def spy(self: SandboxPaymentProvider, **capture: Any) -> str:
-        calls.append(capture)
-        return real_capture(self, **capture)
+    def spy(self: SandboxPaymentProvider, *, payment_id: str, amount: int, currency: str) -> None:
+        calls.append({"order_id": order_of_payment(payment_id), "amount": amount, "currency": currency})
+        real_capture(self, payment_id=payment_id, amount=amount, currency=currency)
 
-    monkeypatch.setattr(SandboxPaymentProvider, "capture", spy)
+    monkeypatch.setattr(SandboxPaymentProvider, "capture_money", spy)
     return calls
 
 
@@ -72,7 +76,10 @@ def test_process_queues_and_worker_completes(aws: Any, customer: dict[str, Any],
     assert done.status == "COMPLETED"
     assert done.payment_id is not None
     assert done.payment_id.startswith("pay_")
-    assert charges == [{"order_id": order.order_id, "amount": Decimal("5.00"), "currency": "USD"}]
+    assert done.payment is not None
+    assert (done.payment.status, done.payment.amount, done.payment.amount_refunded) == ("CAPTURED", 500, 0)
+    assert done.payment.provider == "sandbox"
+    assert charges == [{"order_id": order.order_id, "amount": 500, "currency": "USD"}]
     assert queued(aws, aws.queue_url) == 0
 
 
@@ -160,7 +167,10 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue_and_the_orde
     failed = stored_order(poisoned.order_id)
     assert failed is not None
     assert failed.status == "FAILED"
-    assert failed.error_message == processing.GAVE_UP_MESSAGE
+    # Captured before fulfilment kept crashing: the dead-letter handler refunded it in full.
+    assert failed.error_message == f"{processing.GAVE_UP_MESSAGE}; the payment was refunded"
+    assert failed.payment is not None
+    assert (failed.payment.status, failed.payment.amount_refunded) == ("REFUNDED", failed.payment.amount)
     assert queued(aws, aws.dead_letter_queue_url) == 0
     assert [c["order_id"] for c in charges].count(poisoned.order_id) == 1  # charged once, never again
 

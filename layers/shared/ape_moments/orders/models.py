@@ -187,6 +187,61 @@ class OrderItem(ApiModel):
         return next(SourceRef(kind, value) for kind, value in given if value is not None)
 
 
+class PaymentStatus(StrEnum):
+    """SPEC 12: where an order's payment stands (a provider's states, in the provider's words' place)."""
+
+    REQUIRES_PAYMENT = "REQUIRES_PAYMENT"
+    REQUIRES_ACTION = "REQUIRES_ACTION"
+    AUTHORIZED = "AUTHORIZED"
+    CAPTURED = "CAPTURED"
+    CANCELED = "CANCELED"
+    REFUNDED = "REFUNDED"
+
+
+class Payment(ApiModel):
+    """The order's payment, stored as the map attribute ``payment`` (amounts in minor units).
+
+    Written in the same conditional write as the order's status change wherever a status
+    changes; the owner's figures read CAPTURED and ``amountRefunded`` moves from the stream.
+    """
+
+    provider: Literal["sandbox", "stripe"]
+    payment_id: str
+    status: PaymentStatus
+    amount: int
+    currency: str
+    amount_refunded: int = 0
+    updated_at: str
+
+    @classmethod
+    def reference(cls, provider: str, payment_id: str, *, updated_at: str) -> Payment:
+        """A payment known only by its id (a webhook's event names no more): the provider tells the rest."""
+        return cls.model_validate(
+            {"provider": provider, "paymentId": payment_id, "status": "REQUIRES_PAYMENT", "amount": 0,
+             "currency": "USD", "updatedAt": updated_at}
+        )  # fmt: skip
+
+    def to_graphql(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "status": self.status.value,
+            "amount": self.amount,
+            "currency": self.currency,
+            "amountRefunded": self.amount_refunded,
+            "updatedAt": self.updated_at,
+        }
+
+
+class CheckoutOrderRequest(ApiModel):
+    order_id: ObjectId
+    payment_method_id: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_]+$")] | None = None
+
+
+class RefundOrderRequest(ApiModel):
+    order_id: ObjectId
+    reason: Annotated[str, Field(max_length=MAX_ERROR_MESSAGE)] | None = None
+
+
 class StatusChange(ApiModel):
     """Everything one status change writes; built by ``status_change``, written atomically."""
 
@@ -207,6 +262,7 @@ class Order(StoredModel):
     error_message: str | None = None
     expires_at: int | None = None
     payment_id: str | None = None
+    payment: Payment | None = None
     sweep_count: int | None = None  # times the sweeper requeued it in this PROCESSING spell
     created_at: str
     updated_at: str
@@ -243,6 +299,7 @@ class Order(StoredModel):
             ],
             "errorMessage": self.error_message,
             "expiresAt": self.expires_at,
+            "payment": self.payment.to_graphql() if self.payment else None,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from ape_moments.orders.models import Order, OrderStatus, StatusChange
+from ape_moments.orders.models import Order, OrderStatus, Payment, StatusChange
 from ape_moments.table import Condition, Page, Table, from_item, to_item
 
 STATUS_INDEX = "status-createdAt-index"
@@ -42,6 +42,50 @@ class OrdersRepository(Table[Order]):
             "ProjectionExpression": ", ".join(self._projection),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item({":processing": OrderStatus.PROCESSING.value, ":cutoff": cutoff}),
+            "Limit": page_size,
+        }
+        for _ in range(max_pages):
+            response = self._client.query(**query)
+            for item in response.get("Items", []):
+                yield Order.model_validate(from_item(item))
+            if "LastEvaluatedKey" not in response:
+                return
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def with_payment_in(
+        self,
+        status: OrderStatus,
+        payment_statuses: Collection[str],
+        *,
+        updated_before: str | None = None,
+        page_size: int = 100,
+        max_pages: int = 10,
+    ) -> Iterator[Order]:
+        """Orders in ``status`` whose payment is in ``payment_statuses``, newest first (the reconciliation's read).
+
+        A Query on ``status-createdAt-index`` (no Scan), the payment's status (and ``updatedAt``)
+        as filters; bounded by ``max_pages`` per call, the rest found by the next run.
+        """
+        names = {"#s": "status", "#pay": "payment", "#ps": "status", "#u": "updatedAt"} | self._projection
+        values: dict[str, Any] = {":status": status.value} | {
+            f":p{i}": s for i, s in enumerate(sorted(payment_statuses))
+        }
+        wanted = ", ".join(f":p{i}" for i in range(len(payment_statuses)))
+        condition = f"#pay.#ps IN ({wanted})"
+        if updated_before is not None:
+            values[":cutoff"] = updated_before
+            condition += " AND #u < :cutoff"
+        else:
+            del names["#u"]
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": STATUS_INDEX,
+            "KeyConditionExpression": "#s = :status",
+            "FilterExpression": condition,
+            "ProjectionExpression": ", ".join(self._projection),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+            "ScanIndexForward": False,
             "Limit": page_size,
         }
         for _ in range(max_pages):
@@ -86,7 +130,37 @@ class OrdersRepository(Table[Order]):
         )
         return self.update(order_id, changes, when=when)
 
-    def record_payment(self, order_id: str, payment_id: str, *, updated_at: str) -> Order:
-        """Keep the payment on the PROCESSING order, in one conditional write (ConditionFailed otherwise)."""
-        changes = {"paymentId": payment_id, "updatedAt": updated_at}
-        return self.update(order_id, changes, when=Condition(statuses={OrderStatus.PROCESSING}))
+    def record_payment(
+        self,
+        order_id: str,
+        payment: Payment,
+        *,
+        allowed_from: Collection[OrderStatus],
+        change: StatusChange | None = None,
+        error_message: str | None = None,
+        keep_error_message: bool = False,
+        expected_updated_at: str | None = None,
+        expected_payment_id: str | None = None,
+    ) -> Order:
+        """Keep ``payment`` on the order, with ``change`` (a status change) in the same conditional write.
+
+        Without a change the order keeps its status; ``error_message`` is then set (a decline on a
+        PENDING order) or removed, unless ``keep_error_message``. ``expected_payment_id``: the write
+        applies only while the order still holds that payment. ConditionFailed otherwise.
+        """
+        changes: dict[str, Any] = {
+            "payment": payment.model_dump(mode="json", by_alias=True),
+            "paymentId": payment.payment_id,
+        }
+        if change is not None:
+            changes |= change.model_dump(by_alias=True)
+        else:
+            changes["updatedAt"] = payment.updated_at
+            if not keep_error_message:
+                changes["errorMessage"] = error_message
+        equals: dict[str, Any] = {}
+        if expected_updated_at is not None:
+            equals["updatedAt"] = expected_updated_at
+        if expected_payment_id is not None:
+            equals["paymentId"] = expected_payment_id
+        return self.update(order_id, changes, when=Condition(statuses=allowed_from, equals=equals))

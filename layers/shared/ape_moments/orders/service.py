@@ -26,6 +26,7 @@ from ape_moments.orders.models import (
     ListOrdersRequest,
     Order,
     OrderStatus,
+    PaymentStatus,
     ProcessOrderRequest,
     UpdateOrderStatusRequest,
     new_order,
@@ -41,6 +42,7 @@ from ape_moments.validation import parse
 logger = Logger(child=True)
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+_AUTHORIZED = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED})
 
 
 def _not_found() -> NotFound:
@@ -202,10 +204,16 @@ class OrderSubmission:
     """processOrder: the Orders table and the order queue."""
 
     def __init__(
-        self, orders: OrdersRepository, queue: ProcessingQueue, *, clock: Callable[[], datetime] = utc_now
+        self,
+        orders: OrdersRepository,
+        queue: ProcessingQueue,
+        *,
+        needs_authorization: bool = False,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._orders = orders
         self._queue = queue
+        self._needs_authorization = needs_authorization  # stripe: checkoutOrder authorizes first (SPEC 12)
         self._clock = clock
 
     def process_order(self, caller: Caller, arguments: dict[str, Any]) -> Order:
@@ -216,6 +224,8 @@ class OrderSubmission:
         """
         request = parse(ProcessOrderRequest, arguments)
         owner_id = owner_condition(caller)
+        if self._needs_authorization:
+            self._check_authorized(request.order_id, owner_id)
         change = status_change(OrderStatus.PROCESSING, now=self._clock())
         try:
             order = self._orders.change_status(
@@ -237,6 +247,14 @@ class OrderSubmission:
             raise InternalError("the order could not be queued for processing; try again") from None
         metrics.order_queued(order.order_id)
         return order
+
+    def _check_authorized(self, order_id: str, owner_id: str | None) -> None:
+        current = self._orders.get(order_id)
+        if current is None or (owner_id is not None and current.customer_id != owner_id):
+            raise _not_found()
+        payment = current.payment
+        if current.status is OrderStatus.PENDING and (payment is None or payment.status not in _AUTHORIZED):
+            raise Conflict("payment: the order has no authorized payment; call checkoutOrder first")
 
     def _undo_processing(self, order: Order) -> None:
         """Put an order we could not queue back to PENDING, unless something changed it since."""
