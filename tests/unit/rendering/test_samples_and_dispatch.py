@@ -12,7 +12,15 @@ import pytest
 
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
-from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest, submission_of
+from ape_moments.media.renders import (
+    GAVE_UP_MESSAGE,
+    RenderKind,
+    RenderRequest,
+    album_pdf_key,
+    collage_output_key,
+    render_id_of,
+    submission_of,
+)
 from tests.conftest import EVENTS, FakeContext, load_handler
 from tests.unit.media.helpers import albums, collages
 from tests.unit.rendering.conftest import Flow, solid_jpeg
@@ -34,7 +42,10 @@ def test_the_dispatch_sample_queues_one_request_per_submission(flow: Flow) -> No
         bodies.extend(json.loads(r["body"]) for r in event["Records"])
         for record in event["Records"]:
             flow.aws.sqs.delete_message(QueueUrl=flow.queue_url, ReceiptHandle=record["receiptHandle"])
-    assert bodies == [{"kind": "collage", "id": SAMPLE_COLLAGE_ID}, {"kind": "album", "id": SAMPLE_ALBUM_ID}]
+    assert bodies == [
+        {"kind": "collage", "id": SAMPLE_COLLAGE_ID, "render_id": "20261129T100140123Z"},  # its updatedAt
+        {"kind": "album", "id": SAMPLE_ALBUM_ID, "render_id": "20261129T100142456Z"},
+    ]
 
 
 def test_the_renderer_sample_renders_the_sample_collage(flow: Flow) -> None:
@@ -56,7 +67,11 @@ def test_the_renderer_sample_renders_the_sample_collage(flow: Flow) -> None:
     assert response == {"batchItemFailures": []}
     stored = collages().get(SAMPLE_COLLAGE_ID)
     assert stored is not None
-    assert (stored.status, stored.output_key) == ("COMPLETED", f"renders/collages/{SAMPLE_COLLAGE_ID}/collage.jpg")
+    # the sample message's render id names the output
+    assert (stored.status, stored.output_key) == (
+        "COMPLETED",
+        f"renders/collages/{SAMPLE_COLLAGE_ID}/20261124T101500000Z/collage.jpg",
+    )
 
 
 def test_the_dead_letter_sample_sends_the_sample_album_back_to_ready(flow: Flow) -> None:
@@ -99,8 +114,23 @@ def _record(name: str) -> dict[str, Any]:
 
 
 def test_a_move_into_processing_is_a_submission() -> None:
-    assert submission_of(_record("collage")) == RenderRequest(kind=RenderKind.COLLAGE, id=SAMPLE_COLLAGE_ID)
-    assert submission_of(_record("album")) == RenderRequest(kind=RenderKind.ALBUM, id=SAMPLE_ALBUM_ID)
+    collage, album = _record("collage"), _record("album")
+    # The render id is the submission's updatedAt: its redeliveries share one output key.
+    collage_render = render_id_of(collage["dynamodb"]["NewImage"]["updatedAt"]["S"])
+    album_render = render_id_of(album["dynamodb"]["NewImage"]["updatedAt"]["S"])
+    expected_collage = RenderRequest(kind=RenderKind.COLLAGE, id=SAMPLE_COLLAGE_ID, render_id=collage_render)
+    assert submission_of(collage) == expected_collage
+    assert submission_of(album) == RenderRequest(kind=RenderKind.ALBUM, id=SAMPLE_ALBUM_ID, render_id=album_render)
+    assert collage_render.isalnum()
+    assert collage_render != album_render
+
+
+def test_output_keys_change_with_the_submission() -> None:
+    first = collage_output_key(SAMPLE_COLLAGE_ID, render_id_of("2026-11-29T10:01:40.123Z"))
+    again = collage_output_key(SAMPLE_COLLAGE_ID, render_id_of("2026-11-29T10:05:00.000Z"))
+    assert first == f"renders/collages/{SAMPLE_COLLAGE_ID}/20261129T100140123Z/collage.jpg"
+    assert again != first
+    assert album_pdf_key(SAMPLE_ALBUM_ID, "r1") == f"renders/albums/{SAMPLE_ALBUM_ID}/r1/album.pdf"
 
 
 @pytest.mark.parametrize(

@@ -2,19 +2,24 @@
 table changes are submissions. Pure rules, no I/O.
 
 Outputs live under ``renders/`` (outside the upload notifications' ``albums/`` and ``collages/``
-prefixes, so writing one is never an upload), at one key per collage or album: a redelivered
-request overwrites its output instead of adding a second one.
+prefixes, so writing one is never an upload), at one key per submission: the render id is the
+submission's ``updatedAt`` (the write that moved the item into PROCESSING), carried by the render
+request. A redelivered request overwrites its output instead of adding a second one; a new
+submission (after FAILED, say) writes a new key, so a URL cached by CloudFront or a browser for
+an earlier render never shows stale bytes (SPEC 16: long-lived caching under content-changing keys).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ape_moments.models import ObjectId
+
+RenderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,32}$")]
 
 RENDERS_PREFIX = "renders/"
 PROCESSING = "PROCESSING"  # the status both kinds are submitted into
@@ -39,6 +44,8 @@ class RenderRequest(BaseModel):
 
     kind: RenderKind
     id: ObjectId
+    # Absent in requests queued before render ids existed: the item's updatedAt stands in.
+    render_id: RenderId | None = None
 
 
 def output_prefix(kind: RenderKind, item_id: str) -> str:
@@ -46,12 +53,17 @@ def output_prefix(kind: RenderKind, item_id: str) -> str:
     return f"{RENDERS_PREFIX}{kind.value}s/{item_id}/"
 
 
-def collage_output_key(collage_id: str) -> str:
-    return output_prefix(RenderKind.COLLAGE, collage_id) + "collage.jpg"
+def render_id_of(updated_at: str) -> str:
+    """``2026-12-03T06:20:00.123Z`` -> ``20261203T062000123Z``: a key segment naming one submission."""
+    return "".join(ch for ch in updated_at if ch.isalnum())[:32]
 
 
-def album_pdf_key(album_id: str) -> str:
-    return output_prefix(RenderKind.ALBUM, album_id) + "album.pdf"
+def collage_output_key(collage_id: str, render_id: str) -> str:
+    return f"{output_prefix(RenderKind.COLLAGE, collage_id)}{render_id}/collage.jpg"
+
+
+def album_pdf_key(album_id: str, render_id: str) -> str:
+    return f"{output_prefix(RenderKind.ALBUM, album_id)}{render_id}/album.pdf"
 
 
 def _status(image: Mapping[str, Any] | None) -> str | None:
@@ -70,8 +82,10 @@ def submission_of(record: Mapping[str, Any]) -> RenderRequest | None:
         return None
     if _status(change.get("NewImage")) != PROCESSING or _status(change.get("OldImage")) == PROCESSING:
         return None
+    submitted_at = (change.get("NewImage") or {}).get("updatedAt")
+    render_id = render_id_of(submitted_at["S"]) if isinstance(submitted_at, dict) and "S" in submitted_at else None
     for attribute, kind in _KEY_ATTRIBUTE.items():
         key = (change.get("Keys") or {}).get(attribute)
         if isinstance(key, dict) and "S" in key:
-            return RenderRequest(kind=kind, id=key["S"])
+            return RenderRequest(kind=kind, id=key["S"], render_id=render_id or None)
     return None
