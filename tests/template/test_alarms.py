@@ -123,8 +123,8 @@ def test_alarm_counts_by_kind() -> None:
     # 58 + the sweeper function (2) + the Photos table (5) + the photos function (2) + rendering (12:
     # three functions x 2, the dispatcher's stream IteratorAge, the three queues' ages, the two
     # dead-letter depths) + live updates (7: two functions x 2, the publisher's stream IteratorAge,
-    # its failure queue's age and depth)
-    assert len(alarms(TEMPLATE)) == 86
+    # its failure queue's age and depth) + the media distribution's 5xx (1)
+    assert len(alarms(TEMPLATE)) == 87
 
 
 def test_api_latency_alarm_is_on_p99() -> None:
