@@ -116,7 +116,9 @@ def test_every_function_that_hands_out_read_urls_signs_them_for_the_distribution
         # A presigned S3 GET would carry the function's permission: none is left to carry.
         assert not any("s3:GetObject" in _actions(s) for s in statements), name
         (secret,) = [s for s in statements if "secretsmanager:GetSecretValue" in _actions(s)]
-        assert secret["Resource"]["Fn::Sub"].endswith(":secret:ape-moments-${Stage}-media-signing-key-??????")
+        secret_name = "ape-moments-${Stage}-media-signing-key-${MediaSigningKeyVersion}"
+        assert variables["MEDIA_SIGNING_KEY_SECRET"] == {"Fn::Sub": secret_name}
+        assert secret["Resource"]["Fn::Sub"].endswith(f":secret:{secret_name}-??????")
     others = set(functions) - set(url_makers)
     for name in others:
         variables = functions[name]["Properties"].get("Environment", {}).get("Variables", {})

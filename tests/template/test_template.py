@@ -22,7 +22,7 @@ PHOTO_PREFIXES_CONDITION = (
 # SPEC 16: read URLs are CloudFront-signed with this secret's key; no URL carries a function's S3 read.
 MEDIA_SIGNING_KEY = (
     "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
-    + ":secret:ape-moments-${Stage}-media-signing-key-??????"
+    + ":secret:ape-moments-${Stage}-media-signing-key-${MediaSigningKeyVersion}-??????"
 )
 SIGNS_MEDIA_URLS = (("secretsmanager:GetSecretValue",), (MEDIA_SIGNING_KEY,), None)
 API = "arn:${AWS::Partition}:appsync:${AWS::Region}:${AWS::AccountId}:apis/${GraphQLApi.ApiId}"
