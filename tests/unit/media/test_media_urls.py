@@ -223,3 +223,20 @@ def test_thumbnails_and_renders_are_written_cacheable_for_a_year_and_uploads_are
             assert s3.head_object(Bucket="media", Key=key)["CacheControl"] == "public, max-age=31536000, immutable"
         with pytest.raises(ValueError, match="renders/"):
             storage.put_render("renders/collages/c1/collage.jpg", b"jpeg", content_type="image/jpeg")  # no render id
+
+
+def test_the_key_is_read_on_the_first_url_not_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request that signs nothing (a PENDING order's getOrder) never reads the secret."""
+    for name, value in {
+        "MEDIA_BUCKET_NAME": "media",
+        "MEDIA_URL_BASE": BASE,
+        "MEDIA_KEY_PAIR_ID": KEY_PAIR_ID,
+        "MEDIA_SIGNING_KEY_SECRET": "not-yet-made",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        signing_key.cache_clear()
+        urls = read_urls(MediaUrlSettings.from_environment())  # no secret exists: nothing was read
+        with pytest.raises(RuntimeError, match="not-yet-made"):
+            urls.url_for(KEY, expires_in=60)
+        signing_key.cache_clear()

@@ -55,17 +55,29 @@ class CloudFrontSignedUrls:
         self,
         base_url: str,
         key_pair_id: str,
-        private_key_pem: str,
+        private_key_pem: str | Callable[[], str],
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._key_pair_id = key_pair_id
+        self._clock = clock
+        self._signer: Any = None
+        # A callable is the key read on the first URL (a request that signs nothing, a PENDING
+        # order say, never reads the secret); a PEM is checked now.
+        self._private_key = private_key_pem
+        if isinstance(private_key_pem, str):
+            self._signer = self._make_signer(private_key_pem)
+
+    def _make_signer(self, private_key_pem: str) -> Any:
         from botocore.signers import CloudFrontSigner
 
-        self._base_url = base_url.rstrip("/")
-        self._clock = clock
-        self._signer = CloudFrontSigner(key_pair_id, rsa_signer(private_key_pem))
+        return CloudFrontSigner(self._key_pair_id, rsa_signer(private_key_pem))
 
     def url_for(self, key: str, *, expires_in: int) -> str:
+        if self._signer is None:
+            pem = self._private_key() if callable(self._private_key) else self._private_key
+            self._signer = self._make_signer(pem)
         url = f"{self._base_url}/{quote(key, safe='/')}"
         expires = datetime.fromtimestamp(int(self._clock()) + expires_in, UTC)
         signed: str = self._signer.generate_presigned_url(url, date_less_than=expires)
@@ -94,7 +106,7 @@ def rsa_signer(private_key_pem: str) -> Callable[[bytes], bytes]:
 
 @functools.cache
 def signing_key(secret_id: str) -> str:
-    """The private key (PEM) in Secrets Manager, read once per execution environment.
+    """The private key (PEM) in Secrets Manager, read once per execution environment (on its first URL).
 
     Never logged, never in an error: a failure names the secret only.
     """
@@ -115,7 +127,6 @@ def read_urls(config: MediaUrlSettings) -> MediaUrls:
     from ape_moments import aws
 
     if config.media_url_base and config.media_key_pair_id and config.media_signing_key_secret:
-        return CloudFrontSignedUrls(
-            config.media_url_base, config.media_key_pair_id, signing_key(config.media_signing_key_secret)
-        )
+        secret = config.media_signing_key_secret
+        return CloudFrontSignedUrls(config.media_url_base, config.media_key_pair_id, lambda: signing_key(secret))
     return S3PresignedUrls(config.media_bucket_name, aws.client("s3"))
