@@ -22,6 +22,16 @@ from urllib.parse import quote
 
 from ape_moments.settings import MediaUrlSettings
 
+# What the first signed URL imports: SnapStart priming loads these before the snapshot in the
+# functions that hand out read URLs (the key itself is read after the restore, on first use).
+SIGNING_IMPORTS = (
+    "botocore.signers",
+    "cryptography.hazmat.primitives.hashes",
+    "cryptography.hazmat.primitives.serialization",
+    "cryptography.hazmat.primitives.asymmetric.padding",
+    "cryptography.hazmat.primitives.asymmetric.rsa",
+)
+
 
 class MediaUrls(Protocol):
     def url_for(self, key: str, *, expires_in: int) -> str:
