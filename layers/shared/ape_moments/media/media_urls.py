@@ -139,4 +139,4 @@ def read_urls(config: MediaUrlSettings) -> MediaUrls:
     if config.media_url_base and config.media_key_pair_id and config.media_signing_key_secret:
         secret = config.media_signing_key_secret
         return CloudFrontSignedUrls(config.media_url_base, config.media_key_pair_id, lambda: signing_key(secret))
-    return S3PresignedUrls(config.media_bucket_name, aws.client("s3"))
+    return S3PresignedUrls(config.media_bucket_name, aws.lazy_client("s3"))

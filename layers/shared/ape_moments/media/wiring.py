@@ -49,7 +49,8 @@ def photo_settings() -> PhotoSettings:
 
 
 def storage(config: MediaSettings) -> PhotoStorage:
-    return PhotoStorage(config.media_bucket_name, aws.client("s3"))
+    # Reads sign URLs without S3 (SPEC 16): the client is made by the first request that uses it.
+    return PhotoStorage(config.media_bucket_name, aws.lazy_client("s3"))
 
 
 def photos_repository(config: MediaSettings) -> PhotosRepository:
