@@ -240,3 +240,20 @@ def test_the_key_is_read_on_the_first_url_not_before(monkeypatch: pytest.MonkeyP
         with pytest.raises(RuntimeError, match="not-yet-made"):
             urls.url_for(KEY, expires_in=60)
         signing_key.cache_clear()
+
+
+def test_within_a_minute_an_object_gets_one_url_signed_once(private_key: rsa.RSAPrivateKey) -> None:
+    now = [NOW + 10.0]
+    signatures: list[bytes] = []
+    urls = CloudFrontSignedUrls(BASE, KEY_PAIR_ID, _pem(private_key), clock=lambda: now[0])
+    real = urls._make_signer(_pem(private_key))
+    urls._signer = type(real)(KEY_PAIR_ID, lambda message: signatures.append(message) or real.rsa_signer(message))
+    first = urls.url_for(KEY, expires_in=900)
+    now[0] = NOW + 50.0
+    assert urls.url_for(KEY, expires_in=900) == first  # same minute: the same URL, not signed again
+    assert len(signatures) == 1
+    assert _query(first)["Expires"] == str(NOW + 900)  # rounded down: never later than asked
+    now[0] = NOW + 70.0
+    later = urls.url_for(KEY, expires_in=900)
+    assert _query(later)["Expires"] == str(NOW + 960)
+    assert len(signatures) == 2

@@ -33,6 +33,10 @@ SIGNING_IMPORTS = (
 )
 
 
+EXPIRY_STEP = 60  # seconds: signed URLs expire on a minute boundary (at most a minute early)
+SIGNED_CACHE_SIZE = 4096  # URLs an execution environment keeps for reuse within their minute
+
+
 class MediaUrls(Protocol):
     def url_for(self, key: str, *, expires_in: int) -> str:
         """A URL that reads the object ``key`` for ``expires_in`` seconds from now."""
@@ -73,6 +77,7 @@ class CloudFrontSignedUrls:
         self._key_pair_id = key_pair_id
         self._clock = clock
         self._signer: Any = None
+        self._signed: dict[tuple[str, int], str] = {}
         # A callable is the key read on the first URL (a request that signs nothing, a PENDING
         # order say, never reads the secret); a PEM is checked now.
         self._private_key = private_key_pem
@@ -85,12 +90,21 @@ class CloudFrontSignedUrls:
         return CloudFrontSigner(self._key_pair_id, rsa_signer(private_key_pem))
 
     def url_for(self, key: str, *, expires_in: int) -> str:
+        # Expiry on a minute boundary, never later than asked: within a minute every read of an
+        # object gets the same URL, so the browser's cache hits too, and this environment signs
+        # it once (an RSA signature costs about a millisecond of a full core).
+        expires = (int(self._clock()) + expires_in) // EXPIRY_STEP * EXPIRY_STEP
+        cached = self._signed.get((key, expires))
+        if cached is not None:
+            return cached
         if self._signer is None:
             pem = self._private_key() if callable(self._private_key) else self._private_key
             self._signer = self._make_signer(pem)
         url = f"{self._base_url}/{quote(key, safe='/')}"
-        expires = datetime.fromtimestamp(int(self._clock()) + expires_in, UTC)
-        signed: str = self._signer.generate_presigned_url(url, date_less_than=expires)
+        signed: str = self._signer.generate_presigned_url(url, date_less_than=datetime.fromtimestamp(expires, UTC))
+        if len(self._signed) >= SIGNED_CACHE_SIZE:
+            self._signed.clear()
+        self._signed[key, expires] = signed
         return signed
 
 
