@@ -18,7 +18,7 @@ PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help install graphiql app-build app app-lint browser run outputs backfill invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench
+.PHONY: help install graphiql app-build app app-lint browser run outputs backfill invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench media-keys
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -100,6 +100,11 @@ outputs: $(VENV)/.installed ## amplify_outputs.json for a deployed stack: make o
 backfill: $(VENV)/.installed ## count existing orders, photos, renders into the Stats table: make backfill ENV=local|dev|staging|prod
 	@test -n "$(ENV)" || { echo "usage: make backfill ENV=local|dev|staging|prod [RESTART=1]"; exit 2; }
 	$(PY) -m devtools.backfill --env $(ENV) $(if $(RESTART),--restart)
+
+# SPEC 16: the media URL signing key pair (docs/MEDIA.md). Needs AWS credentials for the stack's account.
+media-keys: ## make the CloudFront signing key pair: make media-keys ENV=dev [VERSION=1]; prints MediaSigningPublicKey
+	@test -n "$(ENV)" || { echo "usage: make media-keys ENV=dev|staging|prod [VERSION=1]"; exit 2; }
+	scripts/media-keys.sh $(ENV) $(or $(VERSION),1)
 
 invoke: install ## run one function locally: make invoke FUNCTION=CreateOrderFunction EVENT=events/create_order.json
 	@test -n "$(FUNCTION)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=events/<file>.json"; exit 2; }

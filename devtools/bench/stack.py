@@ -158,6 +158,22 @@ def create_resources(found: Resources, client: Callable[[str], Any]) -> None:
         s3.create_bucket(Bucket=name)
         if logical_id in found.versioned_buckets:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    # SPEC 16: the functions that hand out read URLs sign them with a key from Secrets Manager,
+    # read on their first URL: the bench measures that path, as AWS runs it.
+    secrets = {spec.environment.get("MEDIA_SIGNING_KEY_SECRET") for spec in functions(found)} - {None}
+    if secrets:
+        pem = _signing_key_pem()
+        for name in sorted(str(secret) for secret in secrets):
+            client("secretsmanager").create_secret(Name=name, SecretString=pem)
+
+
+def _signing_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem.decode()
 
 
 def _refs(found: Resources) -> dict[str, str]:

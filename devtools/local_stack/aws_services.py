@@ -522,6 +522,8 @@ def synthetic_resource(
         if kind == "AWS::DynamoDB::Table":  # when tables are not provisioned (the API read alone)
             arn = prefix.format(service="dynamodb") + f":table/{name}"
             return PhysicalResource(ref=name, attributes={"Arn": arn, "StreamArn": f"{arn}/stream/local"})
+        if kind == "AWS::CloudFront::Distribution":  # the stack's /media stands in (media_cdn)
+            return PhysicalResource(ref="ELOCALMEDIA", attributes={"DomainName": "media.cloudfront.local"})
         service = kind.split("::")[1].lower()
         return PhysicalResource(ref=name, attributes={"Arn": prefix.format(service=service) + f":{name}"})
 

@@ -24,6 +24,7 @@ from devtools.local_stack.cognito_front import UserPoolFront
 from devtools.local_stack.graphql_server import ApiDefinition, GraphQLServer
 from devtools.local_stack.lambda_runtime import LambdaRuntime, function_specs
 from devtools.local_stack.mailbox import FunctionUrls, Mailbox
+from devtools.local_stack.media_cdn import MediaCdn
 from devtools.local_stack.pollers import SqsPoller, sqs_mappings
 from devtools.local_stack.realtime import RealtimeEndpoint
 from devtools.local_stack.s3_front import S3Front
@@ -100,6 +101,11 @@ class AwsLayer:
         self.functions = function_specs(self.intrinsics, options.region, self.endpoint)
         if self.stripe is not None:
             self._configure_stripe(self.stripe)
+        # SPEC 16: /media on the GraphQL port stands in for the distribution; the functions sign for it.
+        media_base = (graphql_url.removesuffix("/graphql") or "http://127.0.0.1") + "/media"
+        bucket = next(iter(self.resources.buckets))
+        self.media = MediaCdn(self.client("s3"), bucket, media_base, self.intrinsics.ref("MediaPublicKey"))
+        self.media.point_functions_here(self.functions, self.client("secretsmanager"))
         self.runtime = LambdaRuntime(self.functions)
         self.front.s3_front = S3Front(
             self.proxy,
@@ -173,7 +179,7 @@ class LocalStack:
         self._app_server: BackgroundServer | None = None
 
     def start(self) -> LocalStack:
-        self._graphql_app.target = PaymentRoutes(self.graphql, self.aws.stripe)
+        self._graphql_app.target = PaymentRoutes(self.aws.media.wrap(self.graphql), self.aws.stripe)
         self._graphql_server.start()
         if self.aws.stripe is not None:
             self.aws.stripe.register_webhook(self.payment_webhook_url)
@@ -256,6 +262,7 @@ class LocalStack:
             "userPoolClientId": self.user_pool_client_id,
             "identityPoolId": next(iter(self.aws.resources.identity_pools)),
             "bucketName": next(iter(self.aws.resources.buckets)),
+            "mediaUrl": self.aws.media.base_url,
             "tables": self.aws.resources.tables,
             "queues": {queue.logical_id: queue.url for queue in self.aws.resources.queues.values()},
             "outputs": outputs,

@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, resolve
+from ape_moments.media.media_urls import SIGNING_IMPORTS
 from ape_moments.media.wiring import collage_service, collage_settings
 from ape_moments.observability import observed
 from ape_moments.priming import prime
@@ -47,7 +48,7 @@ def delete_collage(**arguments: Any) -> dict[str, Any]:
     return collage_service().delete_collage(current_caller(app), arguments).to_graphql()
 
 
-prime(app)  # SnapStart: imports done before the snapshot, nothing connected
+prime(app, imports=SIGNING_IMPORTS)  # SnapStart: imports done before the snapshot, nothing connected
 
 
 @observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

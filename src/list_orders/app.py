@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments import priming
 from ape_moments.api import current_caller, resolve
+from ape_moments.media.media_urls import SIGNING_IMPORTS
 from ape_moments.observability import observed
 from ape_moments.orders.models import ListOrdersRequest, Order
 from ape_moments.orders.wiring import order_read_settings, order_reads
@@ -23,7 +24,7 @@ def list_orders(**arguments: Any) -> dict[str, Any]:
     return {"items": [service.to_graphql(order) for order in page.items], "nextToken": page.next_token}
 
 
-priming.prime(app, ListOrdersRequest, Order)  # SnapStart: built before the snapshot, nothing connected
+priming.prime(app, ListOrdersRequest, Order, imports=SIGNING_IMPORTS)  # SnapStart: nothing connected
 
 
 @observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, resolve
+from ape_moments.media.media_urls import SIGNING_IMPORTS
 from ape_moments.media.wiring import photo_service, photo_settings
 from ape_moments.observability import observed
 from ape_moments.priming import prime
@@ -32,7 +33,7 @@ def delete_photo(**arguments: Any) -> dict[str, Any]:
     return photo_service().delete_photo(current_caller(app), arguments)
 
 
-prime(app)  # SnapStart: imports done before the snapshot, nothing connected
+prime(app, imports=SIGNING_IMPORTS)  # SnapStart: imports done before the snapshot, nothing connected
 
 
 @observed(correlation_id_path=correlation_paths.APPSYNC_RESOLVER)

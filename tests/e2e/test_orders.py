@@ -50,7 +50,7 @@ def _order_flow(caller: Caller) -> str:
     assert order["expiresAt"] is None  # an order that leaves PENDING loses its TTL
     assert order["items"][0]["downloadUrl"] is None  # prints are not downloads
     download = order["items"][1]["downloadUrl"]
-    assert f"/fulfillment/{created['orderId']}/" in download
+    assert f"/media/fulfillment/{created['orderId']}/" in download  # a signed /media URL (SPEC 16)
     assert requests.get(download, timeout=10).content == JPEG
     # The copy is the order's: deleting the photo changes nothing about the fulfilled order.
     caller.graphql(DELETE_PHOTO, {"key": photo}).data["deletePhoto"]

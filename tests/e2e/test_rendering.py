@@ -106,8 +106,10 @@ def test_a_submitted_collage_renders_end_to_end(customer_caller: Caller) -> None
 
     collage = finished(customer_caller, GET_COLLAGE, {"id": collage_id}, "getCollage")
     assert (collage["status"], collage["errorMessage"]) == ("COMPLETED", None)
-    response = requests.get(collage["outputImageUrl"], timeout=10)
+    assert collage["outputImageUrl"].startswith(customer_caller.stack.description["mediaUrl"] + "/renders/collages/")
+    response = requests.get(collage["outputImageUrl"], timeout=10)  # the stack's /media, signed (SPEC 16)
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     image = Image.open(io.BytesIO(response.content))
     assert (image.format, image.size) == ("JPEG", (2400, 2400))
     # Cells of (2400 - 3 * 40) // 2 = 1140 px, row by row, framed in black.
@@ -154,8 +156,10 @@ def test_a_submitted_album_becomes_a_pdf_end_to_end(customer_caller: Caller) -> 
 
     album = finished(customer_caller, GET_ALBUM, {"id": album_id}, "getAlbum")
     assert (album["status"], album["errorMessage"]) == ("COMPLETED", None)
+    assert "/media/renders/albums/" in album["pdfUrl"]
     response = requests.get(album["pdfUrl"], timeout=10)
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content), strict=True)
     assert len(reader.pages) == 4
     assert {(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages} == {(576.0, 720.0)}

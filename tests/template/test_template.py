@@ -20,6 +20,12 @@ PHOTO_FILES = tuple(sorted(f"{BUCKET_ARN}/{prefix}" for prefix in PHOTO_PREFIXES
 PHOTO_PREFIXES_CONDITION = (
     '{"StringLike": {"s3:prefix": ["albums/*", "collages/*", "thumbnails/albums/*", "thumbnails/collages/*"]}}'
 )
+# SPEC 16: read URLs are CloudFront-signed with this secret's key; no URL carries a function's S3 read.
+MEDIA_SIGNING_KEY = (
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+    + ":secret:ape-moments-${Stage}-media-signing-key-${MediaSigningKeyVersion}-??????"
+)
+SIGNS_MEDIA_URLS = (("secretsmanager:GetSecretValue",), (MEDIA_SIGNING_KEY,), None)
 API = "arn:${AWS::Partition}:appsync:${AWS::Region}:${AWS::AccountId}:apis/${GraphQLApi.ApiId}"
 # What an SQS event source mapping needs from its function's role, on that function's own queue.
 SQS_CONSUMER_ACTIONS = (
@@ -43,10 +49,10 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
     },
     "GetOrderFunction": {
         (("dynamodb:GetItem",), ("OrdersTable.Arn",), None),
-        (("s3:GetObject",), (f"{BUCKET_ARN}/fulfillment/*",), None),  # downloadUrl, presigned when read
+        SIGNS_MEDIA_URLS,  # downloadUrl, signed for CloudFront when read
     },
     "ListOrdersFunction": {
-        (("s3:GetObject",), (f"{BUCKET_ARN}/fulfillment/*",), None),
+        SIGNS_MEDIA_URLS,
         (
             ("dynamodb:Query",),
             ("${OrdersTable.Arn}/index/customerId-createdAt-index", "${OrdersTable.Arn}/index/status-createdAt-index"),
@@ -141,8 +147,7 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             (f"{BUCKET_ARN}/albums/*", f"{BUCKET_ARN}/renders/albums/*", f"{BUCKET_ARN}/thumbnails/albums/*"),
             None,
         ),
-        # the rendered output's URL is presigned when read: it carries this permission
-        (("s3:GetObject",), (f"{BUCKET_ARN}/renders/albums/*",), None),
+        SIGNS_MEDIA_URLS,  # the rendered output's URL, signed for CloudFront when read
         (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
         (("dynamodb:BatchWriteItem",), ("PhotosTable.Arn",), None),
     },
@@ -163,8 +168,7 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
             (f"{BUCKET_ARN}/collages/*", f"{BUCKET_ARN}/renders/collages/*", f"{BUCKET_ARN}/thumbnails/collages/*"),
             None,
         ),
-        # the rendered output's URL is presigned when read: it carries this permission
-        (("s3:GetObject",), (f"{BUCKET_ARN}/renders/collages/*",), None),
+        SIGNS_MEDIA_URLS,  # the rendered output's URL, signed for CloudFront when read
         (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
         (("dynamodb:BatchWriteItem",), ("PhotosTable.Arn",), None),
     },
@@ -190,7 +194,7 @@ LEAST_PRIVILEGE: dict[str, set[tuple[tuple[str, ...], tuple[str, ...], str | Non
         (("dynamodb:ConditionCheckItem", "dynamodb:GetItem"), ("CollagesTable.Arn",), None),
         (("dynamodb:DeleteItem", "dynamodb:GetItem"), ("PhotosTable.Arn",), None),
         (("dynamodb:Query",), ("${PhotosTable.Arn}/index/parent-uploadedAt-index",), None),
-        (("s3:GetObject",), PHOTO_FILES, None),
+        SIGNS_MEDIA_URLS,  # url and thumbnailUrl, signed for CloudFront when read
         (("s3:ListBucketVersions",), (BUCKET_ARN,), PHOTO_PREFIXES_CONDITION),
         (("s3:DeleteObject", "s3:DeleteObjectVersion"), PHOTO_FILES, None),
     },
@@ -512,7 +516,8 @@ def test_bucket() -> None:
         {"StorageClass": "STANDARD_IA", "TransitionInDays": 30}
     ]
     assert (rules["expire-temp"]["Prefix"], rules["expire-temp"]["ExpirationInDays"]) == ("temp/", 7)
-    (tls,) = RESOURCES["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    tls, *media_reads = RESOURCES["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [statement["Sid"] for statement in media_reads] == ["MediaDistributionReads", "NoOtherReads"]  # test_cdn.py
     assert (tls["Effect"], tls["Condition"]) == ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
 
 
@@ -629,6 +634,8 @@ def test_outputs() -> None:
         "UnsubscribeUrl",  # the emails' one-click unsubscribe endpoint (SPEC 13)
         "EmailQueueUrl",  # where the change-stream consumer's notifications reaction sends
         "PaymentWebhookUrl",
+        "MediaDomainName",  # SPEC 16: the distribution every read URL is signed for
+        "MediaDistributionId",
     }
 
 

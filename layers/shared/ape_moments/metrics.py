@@ -62,10 +62,12 @@ class PhotoRefusal(StrEnum):
     TOO_MANY_PIXELS = "too_many_pixels"
     TRUNCATED = "truncated"
     CORRUPT = "corrupt"
+    TOO_COSTLY = "too_costly"  # far more decoding work than its size and pixels justify (a scan bomb)
     TOO_LARGE = "too_large"
     ALBUM_FULL = "album_full"
     OWNER_GONE = "owner_gone"
     OVERWRITE = "overwrite"
+    CHOSEN_HEADERS = "chosen_headers"  # stored with headers or metadata the presigned PUT does not set
 
 
 def _publish(

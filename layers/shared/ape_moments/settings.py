@@ -11,7 +11,7 @@ import os
 from typing import Annotated, Literal, Self
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Required = Annotated[str, Field(min_length=1)]
 
@@ -29,7 +29,7 @@ class FunctionSettings(BaseModel):
             return cls.model_validate(dict(os.environ))
         except pydantic.ValidationError as error:
             problem = error.errors(include_url=False, include_input=False)[0]
-            name = problem["loc"][0]
+            name = problem["loc"][0] if problem["loc"] else "environment"  # a model rule names its variables
             if problem["type"] == "missing":
                 raise ConfigurationError(f"missing configuration: {name}") from None
             raise ConfigurationError(f"invalid configuration: {name}: {problem['msg']}") from None
@@ -39,6 +39,26 @@ class EmailQueueSettings(FunctionSettings):
     """The change-stream consumer's notifications reaction: emails to send go to the email queue."""
 
     email_queue_url: Required = Field(alias="EMAIL_QUEUE_URL")
+
+
+class MediaUrlSettings(FunctionSettings):
+    """Functions that hand out read URLs (SPEC 16): CloudFront signed URLs when all three of the
+    distribution's base URL, its key pair id and the signing key's secret are set (the template
+    sets them for every such function); S3 presigned GETs when none is (tests, tools)."""
+
+    media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
+    # SPEC 7, 8, 16: read URLs live 15 minutes by default, configurable up to an hour.
+    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
+    media_url_base: str | None = Field(None, min_length=1, pattern=r"^https?://", alias="MEDIA_URL_BASE")
+    media_key_pair_id: str | None = Field(None, min_length=1, alias="MEDIA_KEY_PAIR_ID")
+    media_signing_key_secret: str | None = Field(None, min_length=1, alias="MEDIA_SIGNING_KEY_SECRET")
+
+    @model_validator(mode="after")
+    def _all_or_none(self) -> Self:
+        given = [self.media_url_base, self.media_key_pair_id, self.media_signing_key_secret]
+        if any(given) and not all(given):
+            raise ValueError("MEDIA_URL_BASE, MEDIA_KEY_PAIR_ID and MEDIA_SIGNING_KEY_SECRET go together")
+        return self
 
 
 class OrdersSettings(FunctionSettings):
@@ -81,11 +101,8 @@ class OrderFulfilmentSettings(OrderSourcesSettings, PaymentSettings):
     media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
 
 
-class OrderReadSettings(OrdersSettings):
-    """getOrder, listOrders: DIGITAL_DOWNLOAD copies presigned when read (15 minutes by default)."""
-
-    media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
-    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
+class OrderReadSettings(OrdersSettings, MediaUrlSettings):
+    """getOrder, listOrders: DIGITAL_DOWNLOAD copies' URLs made when read (15 minutes by default)."""
 
 
 class OrderSubmissionSettings(OrdersSettings):
@@ -136,14 +153,10 @@ class SweeperSettings(OrderSubmissionSettings):
     max_requeues: int = Field(2, ge=0, le=10, alias="SWEEPER_MAX_REQUEUES")
 
 
-class MediaSettings(FunctionSettings):
-    media_bucket_name: Required = Field(alias="MEDIA_BUCKET_NAME")
+class MediaSettings(MediaUrlSettings):
     upload_url_expires_in: int = Field(3600, ge=60, le=3600, alias="UPLOAD_URL_EXPIRES_IN")
     # Photo records: deleting an album or collage deletes them; landed uploads write them.
     photos_table_name: Required = Field(alias="PHOTOS_TABLE_NAME")
-    # SPEC 7 and 8: photo URLs and rendered outputs' URLs (presigned when read) live at most 15
-    # minutes by default, configurable up to an hour.
-    photo_url_expires_in: int = Field(900, ge=60, le=3600, alias="PHOTO_URL_EXPIRES_IN")
 
 
 class AlbumSettings(MediaSettings):

@@ -20,7 +20,11 @@ NUMBERS = {
     "STUCK_AFTER_MINUTES": "30",
     "SWEEPER_MAX_REQUEUES": "2",
 }
-VALID = {name: NUMBERS.get(name, f"value-of-{name.lower()}") for name in KNOWN}
+# SPEC 16: all three or none (S3 presigned GETs without them); the template sets all three.
+MEDIA_CDN = ("MEDIA_URL_BASE", "MEDIA_KEY_PAIR_ID", "MEDIA_SIGNING_KEY_SECRET")
+VALID = {name: NUMBERS.get(name, f"value-of-{name.lower()}") for name in KNOWN} | {
+    "MEDIA_URL_BASE": "https://d111111abcdef8.cloudfront.net"
+}
 VALID["PAYMENT_PROVIDER"] = "stripe"  # SPEC 12: one of sandbox, stripe
 
 
@@ -48,7 +52,9 @@ def read_variables(function: str) -> list[str]:
 
 
 CASES = [(function, variable) for function in sorted(handler_folders()) for variable in read_variables(function)]
-REQUIRED = [(function, variable) for function, variable in CASES if variable not in NUMBERS]  # those have defaults
+REQUIRED = [  # NUMBERS have defaults; MEDIA_CDN go together (below)
+    (function, variable) for function, variable in CASES if variable not in NUMBERS and variable not in MEDIA_CDN
+]
 
 
 def set_environment(monkeypatch: pytest.MonkeyPatch, function: str) -> None:
@@ -120,3 +126,16 @@ def test_the_photo_url_lifetime_defaults_to_15_minutes(monkeypatch: pytest.Monke
     set_environment(monkeypatch, "PhotosFunction")
     monkeypatch.delenv("PHOTO_URL_EXPIRES_IN")
     assert PhotoSettings.from_environment().photo_url_expires_in == 900
+
+
+@pytest.mark.parametrize(("function", "variable"), [case for case in CASES if case[1] in MEDIA_CDN])
+def test_the_media_cdn_variables_fail_the_cold_start_unless_all_are_set(
+    monkeypatch: pytest.MonkeyPatch, function: str, variable: str
+) -> None:
+    set_environment(monkeypatch, function)
+    monkeypatch.delenv(variable)
+    with pytest.raises(ConfigurationError, match="MEDIA_URL_BASE, MEDIA_KEY_PAIR_ID and MEDIA_SIGNING_KEY_SECRET go"):
+        cold_start(handler_folders()[function])
+    monkeypatch.setenv(variable, "")
+    with pytest.raises(ConfigurationError, match=f"^invalid configuration: {variable}: "):
+        cold_start(handler_folders()[function])

@@ -87,7 +87,7 @@ def seed_collage_source(
     collage = seed_collage(identity, status)
     collages().delete(collage.collage_id, when=Condition())
     collage_id = collage_id or collage.collage_id
-    output = collage_output_key(collage_id) if status == "COMPLETED" else None
+    output = collage_output_key(collage_id, "r1") if status == "COMPLETED" else None
     changes = {
         "collage_id": collage_id,
         "template": CollageTemplate(template),
@@ -107,7 +107,7 @@ def seed_album_source(
     album = seed_album(identity, status)
     albums().delete(album.album_id, when=Condition())
     album_id = album_id or album.album_id
-    pdf = album_pdf_key(album_id) if status == "COMPLETED" else None
+    pdf = album_pdf_key(album_id, "r1") if status == "COMPLETED" else None
     albums().insert(album.model_copy(update={"album_id": album_id, "pdf_key": pdf, "s3_prefix": f"albums/{album_id}/"}))
     if pdf:
         aws.client("s3").put_object(Bucket=BUCKET, Key=pdf, Body=body, ContentType="application/pdf")

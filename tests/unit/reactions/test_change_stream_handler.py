@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ape_moments.media.renders import render_id_of
 from tests.conftest import EVENTS, FakeContext, LocalAws, load_handler
 from tests.unit.reactions.appsync import RecordingAppSync, recording_appsync
 from tests.unit.reactions.records import collage, moved, order, photo, stream_record
@@ -62,9 +63,15 @@ def test_the_sample_publishes_three_objects_and_queues_two_renders(stack: Any) -
         ("8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f", "PROCESSING"),
         ("5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e", "PROCESSING"),
     ]  # the photo: no subscription publishes it
+    # each request names its render: the submission's updatedAt (one output key per submission)
+    submitted_at = {
+        next(iter(r["dynamodb"]["Keys"].values()))["S"]: r["dynamodb"]["NewImage"]["updatedAt"]["S"]
+        for r in sample["Records"][1:3]
+    }
+    album_id, collage_id = "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e", "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"
     assert render_requests(aws, queue_url) == [
-        {"kind": "album", "id": "5c2e9a14-8b3f-4d6a-9e1c-7f0b2d4a6c8e"},
-        {"kind": "collage", "id": "8d4f1b36-2a5c-4e7b-9f0d-3c6e8a1b4d7f"},
+        {"kind": "album", "id": album_id, "render_id": render_id_of(submitted_at[album_id])},
+        {"kind": "collage", "id": collage_id, "render_id": render_id_of(submitted_at[collage_id])},
     ]
 
 
@@ -79,7 +86,8 @@ def test_a_failed_record_is_reported_and_the_batch_resumes_from_it(stack: Any) -
     appsync.refuse = True  # AppSync fails: the collage's publish fails, its render is still queued
     response = handle({"Records": [submitted, uploaded]})
     assert response == {"batchItemFailures": [{"itemIdentifier": submitted["dynamodb"]["SequenceNumber"]}]}
-    assert render_requests(aws, queue_url) == [{"kind": "collage", "id": draft.collage_id}]
+    render_id = render_id_of(submitted["dynamodb"]["NewImage"]["updatedAt"]["S"])
+    assert render_requests(aws, queue_url) == [{"kind": "collage", "id": draft.collage_id, "render_id": render_id}]
 
     appsync.refuse = False  # Lambda retries from the failed record: everything after it is handled
     assert handle({"Records": [submitted, uploaded]}) == {"batchItemFailures": []}

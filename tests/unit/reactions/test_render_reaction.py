@@ -11,6 +11,7 @@ import pytest
 from ape_moments import aws
 from ape_moments.changes import Change, ChangeConsumer, decode
 from ape_moments.media.render_queue import RenderQueue
+from ape_moments.media.renders import render_id_of
 from ape_moments.reactions.render import RenderDispatch, submission_of
 from ape_moments.reactions.wiring import ALBUMS, COLLAGES, ORDERS
 from tests.conftest import LocalAws
@@ -36,15 +37,15 @@ def queue_url(aws: LocalAws) -> str:
 def test_a_collage_and_an_album_moved_into_processing_are_queued(aws: LocalAws, queue_url: str) -> None:
     reaction = RenderDispatch(RenderQueue(queue_url, aws_client()))
     draft, ready = collage("DRAFT"), album("READY")
-    for submitted in (
-        change("CollagesTable", "MODIFY", draft, moved(draft, "PROCESSING")),
-        change("AlbumsTable", "MODIFY", ready, moved(ready, "PROCESSING")),
-    ):
+    collage_submitted = change("CollagesTable", "MODIFY", draft, moved(draft, "PROCESSING"))
+    album_submitted = change("AlbumsTable", "MODIFY", ready, moved(ready, "PROCESSING"))
+    for submitted in (collage_submitted, album_submitted):
         assert reaction.wants(submitted)
         reaction.react(submitted)
+    # each request names its render: the submission's updatedAt (one output key per submission)
     assert sorted(queued(aws, queue_url), key=lambda body: body["kind"]) == [
-        {"kind": "album", "id": ready.album_id},
-        {"kind": "collage", "id": draft.collage_id},
+        {"kind": "album", "id": ready.album_id, "render_id": render_id_of(album_submitted.new_item["updatedAt"])},
+        {"kind": "collage", "id": draft.collage_id, "render_id": render_id_of(collage_submitted.new_item["updatedAt"])},
     ]
 
 

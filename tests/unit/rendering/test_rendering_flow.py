@@ -12,7 +12,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from ape_imaging.collage import Template, layout
-from ape_moments.media.renders import GAVE_UP_MESSAGE, album_pdf_key, collage_output_key
+from ape_moments.changes import decode
+from ape_moments.media.renders import GAVE_UP_MESSAGE
+from ape_moments.reactions.render import submission_of
+from ape_moments.reactions.wiring import COLLAGES
 from ape_moments.table import Condition
 from tests.conftest import BUCKET, FakeContext, load_handler, owner_of
 from tests.unit.media.helpers import albums, collages
@@ -58,6 +61,21 @@ def submit_album(flow: Flow, owner: dict[str, Any], images: list[bytes], descrip
     return str(album["albumId"])
 
 
+def collage_output(collage_id: str) -> str:
+    """The output key the renderer recorded: renders/collages/{id}/{renderId}/collage.jpg."""
+    stored = collages().get(collage_id)
+    assert stored is not None
+    assert stored.output_key is not None
+    return stored.output_key
+
+
+def album_output(album_id: str) -> str:
+    stored = albums().get(album_id)
+    assert stored is not None
+    assert stored.pdf_key is not None
+    return stored.pdf_key
+
+
 # ---- collages --------------------------------------------------------------------------------------
 
 
@@ -71,8 +89,9 @@ def test_a_submitted_collage_is_rendered_cell_by_cell_in_source_order(flow: Flow
     collage = flow.call("getCollage", {"collageId": collage_id}, customer)
     assert collage["status"] == "COMPLETED"
     assert collage["errorMessage"] is None
-    assert f"renders/collages/{collage_id}/collage.jpg" in collage["outputImageUrl"]
-    image = Image.open(io.BytesIO(flow.output(collage_output_key(collage_id))))
+    assert f"/{collage_output(collage_id)}?" in collage["outputImageUrl"]
+    assert collage_output(collage_id).startswith(f"renders/collages/{collage_id}/")
+    image = Image.open(io.BytesIO(flow.output(collage_output(collage_id))))
     assert (image.format, image.mode, image.size) == ("JPEG", "RGB", SIZES[template])
     assert image.info["dpi"] == (300, 300)
     assert "exif" not in image.info
@@ -92,7 +111,7 @@ def test_gutter_and_background_come_from_the_metadata(flow: Flow, customer: Any)
     collage_id, _ = submit_collage(flow, customer, "GRID_2X2", [solid_jpeg(c) for c in COLOURS[:4]], metadata)
     flow.dispatch()
     flow.render_next()
-    image = Image.open(io.BytesIO(flow.output(collage_output_key(collage_id))))
+    image = Image.open(io.BytesIO(flow.output(collage_output(collage_id))))
     cells = layout(Template.GRID_2X2, 60)
     assert cells[0].left == 60
     assert close_to(image.getpixel((30, 30)), (0x10, 0x20, 0x30))
@@ -112,29 +131,33 @@ def test_an_exif_rotated_source_is_drawn_upright(flow: Flow, customer: Any) -> N
     collage_id, _ = submit_collage(flow, customer, "SINGLE", [out.getvalue()], {"gutter": 0})
     flow.dispatch()
     flow.render_next()
-    image = Image.open(io.BytesIO(flow.output(collage_output_key(collage_id))))
+    image = Image.open(io.BytesIO(flow.output(collage_output(collage_id))))
     assert close_to(image.getpixel((1500, 600)), (220, 30, 30))  # right: the stored top
     assert close_to(image.getpixel((300, 600)), (30, 40, 220))
 
 
 def test_a_redelivered_request_makes_the_same_single_output(flow: Flow, customer: Any) -> None:
     collage_id, _ = submit_collage(flow, customer, "GRID_2X2", [solid_jpeg(c) for c in COLOURS[:4]])
-    flow.dispatch()
+    (record,) = flow.dispatch()
+    request = submission_of(decode(record, COLLAGES))
+    assert request is not None
+    assert request.render_id is not None  # the submission's updatedAt: redeliveries write one key
+    message = request.model_dump_json()
     flow.render_next()
-    first = flow.output(collage_output_key(collage_id))
+    first = flow.output(collage_output(collage_id))
     completed = collages().get(collage_id)
     # The same message again (SQS delivers at least once): the COMPLETED collage is left as is.
-    flow.aws.sqs.send_message(QueueUrl=flow.queue_url, MessageBody=json.dumps({"kind": "collage", "id": collage_id}))
+    flow.aws.sqs.send_message(QueueUrl=flow.queue_url, MessageBody=message)
     flow.render_next()
     assert collages().get(collage_id) == completed
     # A redelivery after a crash between the output and the status write renders again, over it.
     collages().update(collage_id, {"status": "PROCESSING"}, when=Condition())
-    flow.aws.sqs.send_message(QueueUrl=flow.queue_url, MessageBody=json.dumps({"kind": "collage", "id": collage_id}))
+    flow.aws.sqs.send_message(QueueUrl=flow.queue_url, MessageBody=message)
     flow.render_next()
     assert collages().get(collage_id).status == "COMPLETED"  # type: ignore[union-attr]
     listed = flow.aws.s3.list_objects_v2(Bucket=BUCKET, Prefix="renders/")["Contents"]
-    assert [o["Key"] for o in listed] == [collage_output_key(collage_id)]
-    assert flow.output(collage_output_key(collage_id)) == first
+    assert [o["Key"] for o in listed] == [collage_output(collage_id)]
+    assert flow.output(collage_output(collage_id)) == first
 
 
 def test_a_source_deleted_after_submission_fails_the_collage_with_a_reason(flow: Flow, customer: Any) -> None:
@@ -181,7 +204,7 @@ def test_deleting_a_completed_collage_deletes_its_output(flow: Flow, customer: A
     collage_id, _ = submit_collage(flow, customer, "SINGLE", [solid_jpeg(COLOURS[0])])
     flow.dispatch()
     flow.render_next()
-    assert flow.keys_under(f"renders/collages/{collage_id}/") == [collage_output_key(collage_id)]
+    assert flow.keys_under(f"renders/collages/{collage_id}/") == [collage_output(collage_id)]
     flow.call("deleteCollage", {"input": {"collageId": collage_id}}, customer)
     assert flow.keys_under(f"renders/collages/{collage_id}/") == []
 
@@ -195,8 +218,9 @@ def test_a_submitted_album_becomes_a_pdf_page_by_page(flow: Flow, customer: Any)
     assert flow.render_next() == {"batchItemFailures": []}
     album = flow.call("getAlbum", {"albumId": album_id}, customer)
     assert album["status"] == "COMPLETED"
-    assert f"renders/albums/{album_id}/album.pdf" in album["pdfUrl"]
-    reader = PdfReader(io.BytesIO(flow.output(album_pdf_key(album_id))), strict=True)
+    assert f"/{album_output(album_id)}?" in album["pdfUrl"]
+    assert album_output(album_id).startswith(f"renders/albums/{album_id}/")
+    reader = PdfReader(io.BytesIO(flow.output(album_output(album_id))), strict=True)
     assert len(reader.pages) == 4  # the cover, then one page a photo
     for page in reader.pages:
         assert (float(page.mediabox.width), float(page.mediabox.height)) == (576.0, 720.0)

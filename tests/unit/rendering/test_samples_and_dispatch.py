@@ -13,7 +13,14 @@ import pytest
 from ape_moments.changes import decode
 from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
-from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest
+from ape_moments.media.renders import (
+    GAVE_UP_MESSAGE,
+    RenderKind,
+    RenderRequest,
+    album_pdf_key,
+    collage_output_key,
+    render_id_of,
+)
 from ape_moments.reactions.render import submission_of as submission_of_change
 from ape_moments.reactions.wiring import ALBUMS, COLLAGES
 from tests.conftest import EVENTS, FakeContext, load_handler
@@ -38,7 +45,11 @@ def test_the_dispatch_sample_queues_one_request_per_submission(flow: Flow) -> No
         bodies.extend(json.loads(r["body"]) for r in event["Records"])
         for record in event["Records"]:
             flow.aws.sqs.delete_message(QueueUrl=flow.queue_url, ReceiptHandle=record["receiptHandle"])
-    assert bodies == [{"kind": "collage", "id": SAMPLE_COLLAGE_ID}, {"kind": "album", "id": SAMPLE_ALBUM_ID}]
+    # each request names its render: the submission's updatedAt
+    assert bodies == [
+        {"kind": "collage", "id": SAMPLE_COLLAGE_ID, "render_id": _submitted("collage")},
+        {"kind": "album", "id": SAMPLE_ALBUM_ID, "render_id": _submitted("album")},
+    ]
 
 
 def test_the_renderer_sample_renders_the_sample_collage(flow: Flow) -> None:
@@ -60,7 +71,12 @@ def test_the_renderer_sample_renders_the_sample_collage(flow: Flow) -> None:
     assert response == {"batchItemFailures": []}
     stored = collages().get(SAMPLE_COLLAGE_ID)
     assert stored is not None
-    assert (stored.status, stored.output_key) == ("COMPLETED", f"renders/collages/{SAMPLE_COLLAGE_ID}/collage.jpg")
+    # the sample message's render id names the output
+    render_id = json.loads(sample("renderer.json")["Records"][0]["body"])["render_id"]
+    assert (stored.status, stored.output_key) == (
+        "COMPLETED",
+        f"renders/collages/{SAMPLE_COLLAGE_ID}/{render_id}/collage.jpg",
+    )
 
 
 def test_the_dead_letter_sample_sends_the_sample_album_back_to_ready(flow: Flow) -> None:
@@ -102,13 +118,32 @@ def _record(name: str) -> dict[str, Any]:
     return copy.deepcopy(sample("change_stream.json")["Records"][1 if name == "collage" else 2])
 
 
+def _submitted(name: str) -> str:
+    """The render id of the sample's submission: its updatedAt as a key segment."""
+    return render_id_of(_record(name)["dynamodb"]["NewImage"]["updatedAt"]["S"])
+
+
 def submission_of(record: dict[str, Any]) -> RenderRequest | None:
     return submission_of_change(decode(record, COLLAGES if "collageId" in record["dynamodb"]["Keys"] else ALBUMS))
 
 
 def test_a_move_into_processing_is_a_submission() -> None:
-    assert submission_of(_record("collage")) == RenderRequest(kind=RenderKind.COLLAGE, id=SAMPLE_COLLAGE_ID)
-    assert submission_of(_record("album")) == RenderRequest(kind=RenderKind.ALBUM, id=SAMPLE_ALBUM_ID)
+    # The render id is the submission's updatedAt: its redeliveries share one output key.
+    collage_render, album_render = _submitted("collage"), _submitted("album")
+    expected_collage = RenderRequest(kind=RenderKind.COLLAGE, id=SAMPLE_COLLAGE_ID, render_id=collage_render)
+    assert submission_of(_record("collage")) == expected_collage
+    expected_album = RenderRequest(kind=RenderKind.ALBUM, id=SAMPLE_ALBUM_ID, render_id=album_render)
+    assert submission_of(_record("album")) == expected_album
+    assert collage_render.isalnum()
+    assert collage_render != album_render
+
+
+def test_output_keys_change_with_the_submission() -> None:
+    first = collage_output_key(SAMPLE_COLLAGE_ID, render_id_of("2026-11-29T10:01:40.123Z"))
+    again = collage_output_key(SAMPLE_COLLAGE_ID, render_id_of("2026-11-29T10:05:00.000Z"))
+    assert first == f"renders/collages/{SAMPLE_COLLAGE_ID}/20261129T100140123Z/collage.jpg"
+    assert again != first
+    assert album_pdf_key(SAMPLE_ALBUM_ID, "r1") == f"renders/albums/{SAMPLE_ALBUM_ID}/r1/album.pdf"
 
 
 @pytest.mark.parametrize(

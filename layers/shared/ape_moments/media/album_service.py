@@ -31,6 +31,7 @@ from ape_moments.media.albums import (
     check_submission,
     new_album,
 )
+from ape_moments.media.media_urls import MediaUrls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.renders import RenderKind, output_prefix
@@ -53,6 +54,7 @@ class AlbumService:
         storage: PhotoStorage,
         photos: PhotosRepository,
         *,
+        urls: MediaUrls,
         upload_expires_in: int,
         url_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
@@ -60,15 +62,16 @@ class AlbumService:
         self._albums = albums
         self._storage = storage
         self._photos = photos
+        self._urls = urls
         self._expires_in = upload_expires_in
         self._url_expires_in = url_expires_in
         self._clock = clock
 
     def to_graphql(self, album: Album) -> dict[str, Any]:
-        """pdfUrl is a presigned GET made now (SPEC 8), null until COMPLETED."""
+        """pdfUrl is a read URL made now (SPEC 8, 16), null until COMPLETED."""
         url = None
         if album.status is AlbumStatus.COMPLETED and album.pdf_key:
-            url = self._storage.presign_get(album.pdf_key, expires_in=self._url_expires_in)
+            url = self._urls.url_for(album.pdf_key, expires_in=self._url_expires_in)
         return album.to_graphql(pdf_url=url)
 
     def create_album(self, caller: Caller, arguments: dict[str, Any]) -> Album:

@@ -31,6 +31,7 @@ from ape_moments.media.collages import (
     check_submission,
     new_collage,
 )
+from ape_moments.media.media_urls import MediaUrls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.renders import RenderKind, output_prefix
@@ -53,6 +54,7 @@ class CollageService:
         storage: PhotoStorage,
         photos: PhotosRepository,
         *,
+        urls: MediaUrls,
         upload_expires_in: int,
         url_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
@@ -60,15 +62,16 @@ class CollageService:
         self._collages = collages
         self._storage = storage
         self._photos = photos
+        self._urls = urls
         self._expires_in = upload_expires_in
         self._url_expires_in = url_expires_in
         self._clock = clock
 
     def to_graphql(self, collage: Collage) -> dict[str, Any]:
-        """outputImageUrl is a presigned GET made now (SPEC 8), null until COMPLETED."""
+        """outputImageUrl is a read URL made now (SPEC 8, 16), null until COMPLETED."""
         url = None
         if collage.status is CollageStatus.COMPLETED and collage.output_key:
-            url = self._storage.presign_get(collage.output_key, expires_in=self._url_expires_in)
+            url = self._urls.url_for(collage.output_key, expires_in=self._url_expires_in)
         return collage.to_graphql(output_image_url=url)
 
     def create_collage(self, caller: Caller, arguments: dict[str, Any]) -> Collage:

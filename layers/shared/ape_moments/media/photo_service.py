@@ -18,6 +18,7 @@ from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import NotFound
 from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.collage_repository import CollagesRepository
+from ape_moments.media.media_urls import MediaUrls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.photos import (
@@ -84,6 +85,7 @@ class PhotoService:
         storage: PhotoStorage,
         dynamodb: Any,
         *,
+        urls: MediaUrls,
         url_expires_in: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -91,6 +93,7 @@ class PhotoService:
         self._parents = parents
         self._storage = storage
         self._dynamodb = dynamodb
+        self._urls = urls
         self._expires_in = url_expires_in
         self._clock = clock
 
@@ -113,8 +116,8 @@ class PhotoService:
 
     def shown(self, photo: Photo) -> dict[str, Any]:
         return photo.to_graphql(
-            url=self._storage.presign_get(photo.key, expires_in=self._expires_in),
-            thumbnail_url=self._storage.presign_get(photo.thumbnail_key, expires_in=self._expires_in),
+            url=self._urls.url_for(photo.key, expires_in=self._expires_in),
+            thumbnail_url=self._urls.url_for(photo.thumbnail_key, expires_in=self._expires_in),
         )
 
     def _visible(self, caller: Caller, kind: ParentKind, item_id: str) -> PhotoParent | None:

@@ -1,4 +1,4 @@
-"""The media bucket: the only module that talks to S3.
+"""The media bucket: the only module that talks to S3 (read URLs: ``media_urls``).
 
 The bucket is versioned, so a plain DeleteObject only hides a photo behind a delete marker
 and the bytes stay (and are billed) as a noncurrent version. Deleting an album or collage
@@ -30,8 +30,12 @@ DELETE_BATCH = 1000  # the most DeleteObjects takes at once
 # Only whole album or collage prefixes (or their thumbnails' or rendered outputs') may be
 # purged: never '', never a shared parent.
 _PURGEABLE = re.compile(r"(thumbnails/|renders/)?(albums|collages)/[A-Za-z0-9_-]{1,64}/")
-# Rendered outputs: renders/collages/{id}/collage.jpg, renders/albums/{id}/album.pdf.
-_RENDER_OUTPUT = re.compile(r"renders/(albums|collages)/[A-Za-z0-9_-]{1,64}/[a-z]+\.(jpg|pdf)")
+# Rendered outputs: renders/collages/{id}/{renderId}/collage.jpg, renders/albums/{id}/{renderId}/album.pdf.
+_RENDER_OUTPUT = re.compile(r"renders/(albums|collages)/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9]{1,32}/[a-z]+\.(jpg|pdf)")
+# Thumbnails and rendered outputs never change under their key (a new render is a new key, a
+# thumbnail belongs to one original), so browsers and CloudFront may keep them for a year
+# (SPEC 16). "public": CloudFront does not cache "private" objects; the URLs stay signed.
+IMMUTABLE = "public, max-age=31536000, immutable"
 # Multipart parts of the album PDF: memory holds one part; 10,000 parts reach 160 GB.
 RENDER_PART_SIZE = 16 * 1024 * 1024
 _DOWNLOAD_CHUNK = 1024 * 1024
@@ -165,14 +169,9 @@ class PhotoStorage:
         """Write a thumbnail; its key is under thumbnails/, outside the upload notifications."""
         if not key.startswith(THUMBNAILS_PREFIX):
             raise ValueError(f"refusing to write {key!r}: thumbnails live under {THUMBNAILS_PREFIX}")
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
-
-    def presign_get(self, key: str, *, expires_in: int) -> str:
-        """A presigned GET, computed locally (no S3 call)."""
-        url: str = self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in, HttpMethod="GET"
+        self._client.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, CacheControl=IMMUTABLE
         )
-        return url
 
     def delete_every_version_of(self, key: str) -> int:
         """Delete every version and delete marker of exactly ``key``; return how many went."""
@@ -201,7 +200,9 @@ class PhotoStorage:
     def put_render(self, key: str, data: bytes, *, content_type: str) -> None:
         """Write a rendered output in one request: it is visible only once whole."""
         self._check_render_key(key)
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        self._client.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, CacheControl=IMMUTABLE
+        )
 
     def render_upload(self, key: str, *, content_type: str) -> MultipartWrite:
         """A file object writing ``key`` through a multipart upload (complete it, or abort it)."""
@@ -247,9 +248,9 @@ class MultipartWrite:
         self._buffer = bytearray()
         self._parts: list[dict[str, Any]] = []
         self.bytes_written = 0
-        self._upload_id: str = client.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)[
-            "UploadId"
-        ]
+        self._upload_id: str = client.create_multipart_upload(
+            Bucket=bucket, Key=key, ContentType=content_type, CacheControl=IMMUTABLE
+        )["UploadId"]
 
     def write(self, data: bytes | memoryview) -> int:
         self._buffer += data

@@ -3,7 +3,7 @@ then the item COMPLETED; or FAILED (an album: READY) with a message the owner ca
 
 Needs the imaging layer: only the renderer function imports this module. Safe to run twice for
 the same request: an item no longer in PROCESSING is skipped, and the output's key is fixed per
-item (``renders``), so a redelivery overwrites rather than adds. Nothing half-written is ever
+submission (``renders``: the render id), so a redelivery overwrites rather than adds. Nothing half-written is ever
 visible: the collage is encoded in memory (about 1 MB) and written in one PutObject; the PDF
 goes through a multipart upload completed only when the file is whole, aborted otherwise.
 
@@ -33,7 +33,13 @@ from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage, UploadGone
 from ape_moments.media.photos import album_parent
 from ape_moments.media.render_service import RenderOutcomes
-from ape_moments.media.renders import RenderKind, RenderRequest, album_pdf_key, collage_output_key
+from ape_moments.media.renders import (
+    RenderKind,
+    RenderRequest,
+    album_pdf_key,
+    collage_output_key,
+    render_id_of,
+)
 
 logger = Logger(child=True)
 
@@ -69,7 +75,10 @@ class Renderer:
     def render(self, request: RenderRequest) -> None:
         started = self._timer()
         try:
-            output_key = self._collage(request.id) if request.kind is RenderKind.COLLAGE else self._album(request.id)
+            if request.kind is RenderKind.COLLAGE:
+                output_key = self._collage(request.id, request.render_id)
+            else:
+                output_key = self._album(request.id, request.render_id)
         except SourceUnavailable as unavailable:
             raise unavailable.cause from None
         except RenderError as error:
@@ -84,7 +93,7 @@ class Renderer:
         elapsed_ms = (self._timer() - started) * 1000
         metrics.render_finished(request.id, completed=completed, duration_ms=elapsed_ms)
 
-    def _collage(self, collage_id: str) -> str | None:
+    def _collage(self, collage_id: str, render_id: str | None) -> str | None:
         collage = self._outcomes.collages.get(collage_id)
         if collage is None or collage.status is not CollageStatus.PROCESSING:
             logger.info("collage not in PROCESSING; skipped", collage_id=collage_id, status=collage and collage.status)
@@ -98,16 +107,16 @@ class Renderer:
             gutter=gutter,
             background=background,
         )
-        key = collage_output_key(collage_id)
+        key = collage_output_key(collage_id, render_id or render_id_of(collage.updated_at))
         self._storage.put_render(key, out.getvalue(), content_type="image/jpeg")
         return key
 
-    def _album(self, album_id: str) -> str | None:
+    def _album(self, album_id: str, render_id: str | None) -> str | None:
         album = self._outcomes.albums.get(album_id)
         if album is None or album.status is not AlbumStatus.PROCESSING:
             logger.info("album not in PROCESSING; skipped", album_id=album_id, status=album and album.status)
             return None
-        key = album_pdf_key(album_id)
+        key = album_pdf_key(album_id, render_id or render_id_of(album.updated_at))
         upload = self._storage.render_upload(key, content_type="application/pdf")
         try:
             stats = write_album_pdf(

@@ -2,17 +2,23 @@
 rules, no I/O. Which table changes are submissions: ``ape_moments.reactions.render``.
 
 Outputs live under ``renders/`` (outside the upload notifications' ``albums/`` and ``collages/``
-prefixes, so writing one is never an upload), at one key per collage or album: a redelivered
-request overwrites its output instead of adding a second one.
+prefixes, so writing one is never an upload), at one key per submission: the render id is the
+submission's ``updatedAt`` (the write that moved the item into PROCESSING), carried by the render
+request. A redelivered request overwrites its output instead of adding a second one; a new
+submission (after FAILED, say) writes a new key, so a URL cached by CloudFront or a browser for
+an earlier render never shows stale bytes (SPEC 16: long-lived caching under content-changing keys).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from ape_moments.models import ObjectId
+
+RenderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,32}$")]
 
 RENDERS_PREFIX = "renders/"
 PROCESSING = "PROCESSING"  # the status both kinds are submitted into
@@ -33,6 +39,8 @@ class RenderRequest(BaseModel):
 
     kind: RenderKind
     id: ObjectId
+    # Absent in requests queued before render ids existed: the item's updatedAt stands in.
+    render_id: RenderId | None = None
 
 
 def output_prefix(kind: RenderKind, item_id: str) -> str:
@@ -40,9 +48,14 @@ def output_prefix(kind: RenderKind, item_id: str) -> str:
     return f"{RENDERS_PREFIX}{kind.value}s/{item_id}/"
 
 
-def collage_output_key(collage_id: str) -> str:
-    return output_prefix(RenderKind.COLLAGE, collage_id) + "collage.jpg"
+def render_id_of(updated_at: str) -> str:
+    """``2026-12-03T06:20:00.123Z`` -> ``20261203T062000123Z``: a key segment naming one submission."""
+    return "".join(ch for ch in updated_at if ch.isalnum())[:32]
 
 
-def album_pdf_key(album_id: str) -> str:
-    return output_prefix(RenderKind.ALBUM, album_id) + "album.pdf"
+def collage_output_key(collage_id: str, render_id: str) -> str:
+    return f"{output_prefix(RenderKind.COLLAGE, collage_id)}{render_id}/collage.jpg"
+
+
+def album_pdf_key(album_id: str, render_id: str) -> str:
+    return f"{output_prefix(RenderKind.ALBUM, album_id)}{render_id}/album.pdf"

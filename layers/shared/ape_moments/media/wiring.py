@@ -15,6 +15,7 @@ from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.album_service import AlbumService
 from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collage_service import CollageService
+from ape_moments.media.media_urls import read_urls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_service import PhotoParents, PhotoService
 from ape_moments.media.photo_storage import PhotoStorage
@@ -48,7 +49,8 @@ def photo_settings() -> PhotoSettings:
 
 
 def storage(config: MediaSettings) -> PhotoStorage:
-    return PhotoStorage(config.media_bucket_name, aws.client("s3"))
+    # Reads sign URLs without S3 (SPEC 16): the client is made by the first request that uses it.
+    return PhotoStorage(config.media_bucket_name, aws.lazy_client("s3"))
 
 
 def photos_repository(config: MediaSettings) -> PhotosRepository:
@@ -69,6 +71,7 @@ def album_service() -> AlbumService:
         AlbumsRepository(config.albums_table_name, aws.client("dynamodb")),
         storage(config),
         photos_repository(config),
+        urls=read_urls(config),
         upload_expires_in=config.upload_url_expires_in,
         url_expires_in=config.photo_url_expires_in,
     )
@@ -81,6 +84,7 @@ def collage_service() -> CollageService:
         CollagesRepository(config.collages_table_name, aws.client("dynamodb")),
         storage(config),
         photos_repository(config),
+        urls=read_urls(config),
         upload_expires_in=config.upload_url_expires_in,
         url_expires_in=config.photo_url_expires_in,
     )
@@ -94,5 +98,6 @@ def photo_service() -> PhotoService:
         photo_parents(config),
         storage(config),
         aws.client("dynamodb"),
+        urls=read_urls(config),
         url_expires_in=config.photo_url_expires_in,
     )

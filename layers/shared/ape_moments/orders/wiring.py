@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 from ape_moments import aws
+from ape_moments.media.media_urls import read_urls
 from ape_moments.orders.charging import PaymentSteps, ProcessingStart
 from ape_moments.orders.checkout import OrderCheckout, OrderRefunds, PaymentWebhook, once_per_event
 from ape_moments.orders.fulfilment import FulfilmentFiles
@@ -121,11 +122,11 @@ def order_service() -> OrderService:
 
 @functools.cache
 def order_reads() -> OrderService:
-    """getOrder and listOrders: DIGITAL_DOWNLOAD copies presigned when read."""
+    """getOrder and listOrders: DIGITAL_DOWNLOAD copies' read URLs (SPEC 16) made when read."""
     config = order_read_settings()
-    files = FulfilmentFiles(config.media_bucket_name, aws.client("s3"))
+    urls = read_urls(config)
     expires_in = config.photo_url_expires_in
-    return OrderService(_orders(config), download_url=lambda key: files.presign_get(key, expires_in=expires_in))
+    return OrderService(_orders(config), download_url=lambda key: urls.url_for(key, expires_in=expires_in))
 
 
 @functools.cache

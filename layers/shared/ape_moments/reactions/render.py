@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 
 from ape_moments.changes import Change
 from ape_moments.media.render_queue import RenderQueue
-from ape_moments.media.renders import PROCESSING, RenderKind, RenderRequest
+from ape_moments.media.renders import PROCESSING, RenderKind, RenderRequest, render_id_of
 
 logger = Logger(child=True)
 
@@ -28,7 +28,10 @@ def submission_of(change: Change[Any]) -> RenderRequest | None:
     if rendered is None or change.event != "MODIFY" or not change.moved_into(PROCESSING):
         return None
     kind, key = rendered
-    return RenderRequest(kind=kind, id=change.new_item[key])
+    # the submission's updatedAt names its render: one output key per submission (SPEC 16 caching)
+    submitted_at = change.new_item.get("updatedAt")
+    render_id = render_id_of(submitted_at) if isinstance(submitted_at, str) and submitted_at else None
+    return RenderRequest(kind=kind, id=change.new_item[key], render_id=render_id or None)
 
 
 class RenderDispatch:
