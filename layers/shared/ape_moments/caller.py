@@ -21,6 +21,9 @@ class Role(StrEnum):
 class Caller:
     role: Role
     owner_id: str
+    # The signed-in user's email when the token carries it verified (id tokens do; access tokens,
+    # which Amplify sends, carry none): where order emails go (SPEC 13).
+    verified_email: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -69,7 +72,10 @@ def caller_from_identity(identity: dict[str, Any] | None) -> Caller:
     if sub:
         groups = identity.get("groups") or identity.get("claims", {}).get("cognito:groups") or []
         role = Role.ADMIN if ADMIN_GROUP in groups else Role.CUSTOMER
-        return Caller(role=role, owner_id=str(sub))
+        claims = identity.get("claims") or {}
+        verified = str(claims.get("email_verified")).lower() == "true"
+        email = claims.get("email") if verified and isinstance(claims.get("email"), str) else None
+        return Caller(role=role, owner_id=str(sub), verified_email=email)
     identity_id = identity.get("cognitoIdentityId")
     if identity_id:
         # An identity-pool identity that signed in (authenticated) is a customer, otherwise a guest.

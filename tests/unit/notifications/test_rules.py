@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ape_moments.notifications.addresses import email_address
+from ape_moments.email_address import email_address
 from ape_moments.notifications.rules import EmailKind, PaymentOutcome, email_kind, notice_for, payment_outcome
 from tests.unit.notifications.changes import CUSTOMER, GUEST, album, change, collage, order
 
@@ -61,7 +61,19 @@ def test_an_order_notice_carries_its_recipient_and_what_the_email_shows() -> Non
 
 
 def test_no_address_no_email() -> None:
-    assert notice_for(change("order", order("PENDING", contact=None), order("PROCESSING", contact=None))) is None
+    guest_order = change(
+        "order", order("PENDING", contact=None, owner=GUEST), order("PROCESSING", contact=None, owner=GUEST)
+    )
+    assert notice_for(guest_order) is None
+
+
+def test_a_signed_in_customers_order_without_an_address_is_mailed_to_the_user_pools() -> None:
+    """Amplify sends access tokens, which carry no email: the order keeps none, and the mailer asks
+    the user pool for the customer's verified address, as it does for albums and collages."""
+    notice = notice_for(change("order", order("PENDING", contact=None), order("PROCESSING", contact=None)))
+    assert notice is not None
+    assert notice.recipient is None
+    assert notice.owner_id == CUSTOMER
 
 
 def test_a_guest_order_with_a_contact_email_is_mailed_and_a_guests_album_is_not() -> None:
@@ -133,9 +145,9 @@ def test_a_254_character_address_is_the_longest() -> None:
 
 def test_an_input_model_with_email_address_refuses_naming_contact_email() -> None:
     """How createOrder's input uses it: ``contact_email: EmailAddress | None = None``."""
+    from ape_moments.email_address import EmailAddress
     from ape_moments.errors import ValidationError
     from ape_moments.models import ApiModel
-    from ape_moments.notifications.addresses import EmailAddress
     from ape_moments.validation import parse
 
     class OrderInput(ApiModel):

@@ -220,3 +220,40 @@ def test_a_failed_create_leaves_no_key_behind(
     order = create(customer, [line], idempotencyKey="retry-me")  # the retry creates the order
     assert order_count(aws) == 1
     assert order["status"] == "PENDING"
+
+
+# ---- where the order's emails go (SPEC 13) ---------------------------------------------------------
+
+
+def test_a_guest_gives_a_contact_email_kept_on_the_order_not_shown(aws: Any, guest: dict[str, Any]) -> None:
+    order = create(guest, [item(guest, "PRINT_4X6", 2)], contactEmail="Jamie@Example.COM")
+    assert "contactEmail" not in order  # the recipient is the backend's, never part of the Order type
+    assert stored(aws, order["orderId"])["contactEmail"] == {"S": "Jamie@example.com"}  # type: ignore[index]
+
+
+@pytest.mark.parametrize("address", ["not an address", "a@b", "x" * 250 + "@example.com", "two@@example.com"])
+def test_an_invalid_contact_email_is_refused_naming_it_and_nothing_is_written(
+    aws: Any, guest: dict[str, Any], address: str
+) -> None:
+    before = order_count(aws)
+    with pytest.raises(ValidationError, match=r"^contactEmail: "):
+        create(guest, [item(guest, "PRINT_4X6", 1)], contactEmail=address)
+    assert order_count(aws) == before
+
+
+def test_a_signed_in_customers_verified_email_is_kept_and_an_admins_own_is_not(
+    aws: Any, customer: dict[str, Any], admin: dict[str, Any]
+) -> None:
+    customer["claims"] |= {"email": "sam@example.com", "email_verified": "true"}
+    own = create(customer, [item(customer, "PRINT_4X6", 1)])
+    assert stored(aws, own["orderId"])["contactEmail"] == {"S": "sam@example.com"}  # type: ignore[index]
+    # an admin ordering for the customer: the admin's own address is not the customer's
+    admin["claims"] |= {"email": "boss@example.com", "email_verified": "true"}
+    made_for = create(admin, [item(customer, "PRINT_4X6", 1)], customerId=customer["sub"])
+    assert "contactEmail" not in stored(aws, made_for["orderId"])  # type: ignore[operator]
+
+
+def test_an_unverified_email_or_an_access_token_keeps_no_address(aws: Any, customer: dict[str, Any]) -> None:
+    customer["claims"] |= {"email": "sam@example.com", "email_verified": "false"}
+    order = create(customer, [item(customer, "PRINT_4X6", 1)])
+    assert "contactEmail" not in stored(aws, order["orderId"])  # type: ignore[operator]

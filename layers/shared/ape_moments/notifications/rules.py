@@ -106,8 +106,10 @@ class Notice(BaseModel):
 def notice_for(change: Change[Any]) -> Notice | None:
     """The email a change sends, with everything it shows; None when nobody is mailed.
 
-    Orders mail the order's ``contactEmail`` (no address, no email); albums and collages mail a
-    signed-in owner (guests have no address on record)."""
+    Orders mail the order's ``contactEmail`` (the guest's, or the signed-in customer's verified
+    email kept at creation); a signed-in customer's order without one (their token carried no
+    email: Amplify sends access tokens) is mailed to the address the user pool has for them, as
+    albums and collages are; a guest without an address gets none."""
     kind = email_kind(change)
     if kind is None:
         return None
@@ -117,15 +119,15 @@ def notice_for(change: Change[Any]) -> Notice | None:
         return None
     if change.kind == "order":
         recipient = item.get("contactEmail")
-        if not recipient:
-            return None
+        if not recipient and not is_signed_in(owner_id):
+            return None  # a guest who gave no address: no email
         items = item.get("items") or []
         return Notice(
             change_id=change.change_id,
             kind=kind,
             object_id=str(item["orderId"]),
             owner_id=owner_id,
-            recipient=str(recipient),
+            recipient=str(recipient) if recipient else None,  # None: the mailer asks the user pool
             error_message=item.get("errorMessage"),
             payment=payment_outcome(change.old_status, item.get("errorMessage"))
             if kind is EmailKind.ORDER_FAILED

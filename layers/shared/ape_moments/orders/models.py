@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from ape_moments.clock import to_aws_datetime, to_epoch_seconds
+from ape_moments.email_address import EmailAddress
 from ape_moments.models import (
     ANYONE,
     STAFF,
@@ -125,6 +126,9 @@ class CreateOrderRequest(ApiModel):
     currency: Currency
     customer_id: OwnerId | None = None
     idempotency_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    # SPEC 13: where a guest (or anyone) wants the order's emails; a signed-in customer's verified
+    # email is used when this is absent.
+    contact_email: EmailAddress | None = None
 
     @model_validator(mode="after")
     def _sources(self) -> Self:
@@ -263,6 +267,7 @@ class Order(StoredModel):
     expires_at: int | None = None
     payment_id: str | None = None
     payment: Payment | None = None
+    contact_email: str | None = None  # the order's email recipient (SPEC 13); never shown in GraphQL
     sweep_count: int | None = None  # times the sweeper requeued it in this PROCESSING spell
     created_at: str
     updated_at: str
@@ -305,7 +310,9 @@ class Order(StoredModel):
         }
 
 
-def new_order(request: CreateOrderRequest, *, customer_id: str, now: datetime) -> Order:
+def new_order(
+    request: CreateOrderRequest, *, customer_id: str, now: datetime, contact_email: str | None = None
+) -> Order:
     """Price the items from the catalog and start the order in PENDING for seven days."""
     items = [
         OrderItem(
@@ -328,6 +335,7 @@ def new_order(request: CreateOrderRequest, *, customer_id: str, now: datetime) -
         currency=request.currency,
         items=items,
         expires_at=to_epoch_seconds(now + PENDING_LIFETIME),
+        contact_email=request.contact_email or contact_email,
         created_at=timestamp,
         updated_at=timestamp,
     )

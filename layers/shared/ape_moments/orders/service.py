@@ -133,6 +133,10 @@ class OrderCreation:
     def create_order(self, caller: Caller, arguments: dict[str, Any], lambda_context: Any = None) -> Order:
         request = parse(CreateOrderRequest, arguments)
         customer_id = caller.customer_for(request.customer_id)
+        if request.contact_email is None and customer_id == caller.owner_id and caller.verified_email:
+            # SPEC 13: a signed-in customer's verified email, kept on the order (never an admin's
+            # own address on an order made for someone else)
+            request = request.model_copy(update={"contact_email": caller.verified_email})
         if request.idempotency_key is None:
             return self._insert_new(request, customer_id)
         if lambda_context is not None:
@@ -161,6 +165,7 @@ class OrderCreation:
             "customerId": customer_id,
             "idempotencyKey": request.idempotency_key,
             "currency": request.currency,
+            **({"contactEmail": request.contact_email} if request.contact_email else {}),
             "items": [
                 item.model_dump(by_alias=True, exclude_none=True)
                 for item in sorted(request.items, key=lambda item: (item.sku, item.source))
