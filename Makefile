@@ -17,6 +17,11 @@ PY := $(VENV)/bin/python
 # pip, quietly; a machine whose pip.conf names missing local indexes warns once per package: drop those lines.
 PIP_QUIET := --quiet --disable-pip-version-check
 IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+# pytest-xdist: each worker process takes whole modules (their module fixtures are built once) and
+# starts its own local stack on free ports when its tests need one. 2 suits a 2-core machine (the
+# e2e tests wait on the stack as much as they compute); PYTEST_WORKERS=auto uses every core, 0 none.
+PYTEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: help install graphiql run outputs invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench
 
@@ -94,13 +99,17 @@ build: $(SAM_VENV)/.installed ## sam build (arm64 layer and functions into .aws-
 	$(SAM) build --template template.yaml --cached --parallel
 
 test-unit: $(VENV)/.installed ## pytest without the end-to-end tests
-	$(PY) -m pytest -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 test-e2e: $(VENV)/.installed ## the end-to-end tests against a local stack they start
-	$(PY) -m pytest -m e2e
+	$(PYTEST) -m e2e
 
-test: install graphiql lint validate build ## every check: lint, types, templates, build, all tests
-	$(PY) -m pytest
+# lint, validate and build run side by side (mostly waiting on their own start-up), each target's
+# output shown whole when it ends; any failure fails `make test` before pytest starts. pytest then
+# runs after the build (tests/template checks the built layers).
+test: install graphiql ## every check: lint, types, templates, build, all tests
+	@$(MAKE) --no-print-directory -j 3 --output-sync=target lint validate build
+	$(PYTEST)
 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary
 	$(VENV)/bin/cfn-lint template.yaml
