@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 180
 # The least time `eventually` waits for asynchronous work (streams, queues, workers) before it gives up.
 EVENTUALLY_FLOOR_SECONDS = 60.0
+# One HTTP request to the stack: a function's cold start on a busy machine can take tens of seconds.
+REQUEST_TIMEOUT_SECONDS = 120
 PASSWORD = "E2e-Passw0rd-long"
 
 
@@ -146,7 +148,7 @@ class Caller:
             headers={"Content-Type": "application/json"},
         ).prepare()
         self.sign(request)
-        response = requests.Session().send(request, timeout=30)
+        response = requests.Session().send(request, timeout=REQUEST_TIMEOUT_SECONDS)
         return GraphQLResponse(response.status_code, response.json())
 
 

@@ -67,7 +67,7 @@ def upload(caller: Caller, mutation: str, item_id: str, images: list[bytes]) -> 
         signed = caller.graphql(mutation, {"id": item_id, "name": f"shot-{n}.jpg", "size": len(data)}).data
         presigned = next(iter(signed.values()))
         response = requests.put(
-            presigned["presignedUrl"], data=data, headers={"Content-Type": "image/jpeg"}, timeout=10
+            presigned["presignedUrl"], data=data, headers={"Content-Type": "image/jpeg"}, timeout=60
         )
         assert response.status_code == 200
         keys.append(presigned["s3Key"])
@@ -106,7 +106,7 @@ def test_a_submitted_collage_renders_end_to_end(customer_caller: Caller) -> None
 
     collage = finished(customer_caller, GET_COLLAGE, {"id": collage_id}, "getCollage")
     assert (collage["status"], collage["errorMessage"]) == ("COMPLETED", None)
-    response = requests.get(collage["outputImageUrl"], timeout=10)
+    response = requests.get(collage["outputImageUrl"], timeout=60)
     assert response.status_code == 200
     image = Image.open(io.BytesIO(response.content))
     assert (image.format, image.size) == ("JPEG", (2400, 2400))
@@ -154,7 +154,7 @@ def test_a_submitted_album_becomes_a_pdf_end_to_end(customer_caller: Caller) -> 
 
     album = finished(customer_caller, GET_ALBUM, {"id": album_id}, "getAlbum")
     assert (album["status"], album["errorMessage"]) == ("COMPLETED", None)
-    response = requests.get(album["pdfUrl"], timeout=10)
+    response = requests.get(album["pdfUrl"], timeout=60)
     assert response.status_code == 200
     reader = PdfReader(io.BytesIO(response.content), strict=True)
     assert len(reader.pages) == 4

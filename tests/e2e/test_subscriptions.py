@@ -152,7 +152,7 @@ def test_album_counts_arrive_as_photos_land(stack: Stack) -> None:
     photo = _jpeg()
     for _ in range(2):
         url = owner.caller.graphql(PRESIGN, {"id": album_id, "size": len(photo)}).data["presignAlbumUpload"]
-        response = requests.put(url["presignedUrl"], data=photo, headers={"Content-Type": "image/jpeg"}, timeout=10)
+        response = requests.put(url["presignedUrl"], data=photo, headers={"Content-Type": "image/jpeg"}, timeout=60)
         assert response.status_code == 200
     albums: list[dict[str, Any]] = []
     while not albums or albums[-1]["imageCount"] != 2:  # its creation may arrive first, if not yet sent
