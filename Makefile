@@ -21,7 +21,8 @@ IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor
 # starts its own local stack on free ports when its tests need one. 2 suits a 2-core machine (the
 # e2e tests wait on the stack as much as they compute); PYTEST_WORKERS=auto uses every core, 0 none.
 PYTEST_WORKERS ?= 2
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope
+PYTEST_DIST ?= loadscope
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST)
 
 .PHONY: help install graphiql run outputs invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench
 
