@@ -18,7 +18,7 @@ from tests.e2e.conftest import Caller, eventually
 
 pytestmark = pytest.mark.e2e
 
-RENDER_TIMEOUT = 60  # stream poll, queue poll, a cold renderer: seconds locally
+RENDER_TIMEOUT = 240  # stream poll, queue poll, a cold renderer: seconds idle, minutes on a busy machine (a margin)
 COLOURS = [(220, 30, 30), (30, 200, 40), (30, 40, 220), (240, 220, 20)]
 
 CREATE_COLLAGE = """
