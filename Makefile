@@ -17,8 +17,14 @@ PY := $(VENV)/bin/python
 # pip, quietly; a machine whose pip.conf names missing local indexes warns once per package: drop those lines.
 PIP_QUIET := --quiet --disable-pip-version-check
 IGNORED_INDEX_WARNINGS := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+# pytest-xdist: each worker process takes whole modules (their module fixtures are built once) and
+# starts its own local stack on free ports when its tests need one. 2 suits a 2-core machine (the
+# e2e tests wait on the stack as much as they compute); PYTEST_WORKERS=auto uses every core, 0 none.
+PYTEST_WORKERS ?= 2
+PYTEST_DIST ?= loadscope
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST)
 
-.PHONY: help install graphiql app-build app app-lint browser run outputs backfill invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench media-keys
+.PHONY: help install graphiql app-build app app-deps app-lint browser run outputs backfill invoke lint lint-workflows format build validate test test-unit test-e2e clean check-security bench media-keys
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -75,6 +81,10 @@ app-build: ## build the booth app once (cached until examples/web's sources chan
 app: ## the booth app's dev server with hot reload at :3000 (start the stack with `make run APP_PORT=off`)
 	$(MAKE) --no-print-directory $(WEB)/node_modules/.installed
 	npm run --prefix $(WEB) dev
+
+# The app's npm ci once, before app-build and app-lint run side by side (never two installs at once).
+app-deps:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(WEB)/node_modules/.installed; fi
 
 app-lint: ## the booth app's eslint and tsc
 	$(MAKE) --no-print-directory $(WEB)/node_modules/.installed
@@ -136,13 +146,18 @@ build: $(SAM_VENV)/.installed ## sam build (arm64 layer and functions into .aws-
 	$(SAM) build --template template.yaml --cached --parallel
 
 test-unit: $(VENV)/.installed ## pytest without the end-to-end tests
-	$(PY) -m pytest -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 test-e2e: $(VENV)/.installed ## the end-to-end tests against a local stack they start
-	$(PY) -m pytest -m e2e
+	$(PYTEST) -m e2e
 
-test: install graphiql app-build app-lint browser lint validate build ## every check: lint, types, templates, build, all tests
-	$(PY) -m pytest
+# lint, validate and build (and the booth app's build and lint) run side by side (mostly waiting
+# on their own start-up), each target's output shown whole when it ends; any failure fails
+# `make test` before pytest starts. pytest then runs after the build (tests/template checks the
+# built layers; tests/browser serves the built app).
+test: install graphiql browser app-deps ## every check: lint, types, templates, build, the app, all tests
+	@$(MAKE) --no-print-directory -j 3 --output-sync=target lint validate build app-build app-lint
+	$(PYTEST)
 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary
 	$(VENV)/bin/cfn-lint template.yaml

@@ -38,6 +38,30 @@ TABLE_ENV = {
 BUCKET = "apemoments-test-media"
 
 
+def _share_botocore_models_between_sessions() -> None:
+    """One cache of botocore's parsed service models for the whole test process.
+
+    moto gives every ``mock_aws`` block a fresh default boto3 session, and every session parses
+    the service and endpoint JSON again (about half of the ``aws`` fixture's CPU time). The files
+    never change, and one session already shares these parsed models between all its clients; here
+    every session with the same search paths does, as one long-lived session would.
+    """
+    from botocore import loaders
+
+    caches: dict[tuple[str, ...], dict[Any, Any]] = {}
+    original_init = loaders.Loader.__init__
+
+    @functools.wraps(original_init)
+    def init(self: loaders.Loader, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self._cache = caches.setdefault(tuple(self.search_paths), {})  # type: ignore[attr-defined]
+
+    loaders.Loader.__init__ = init  # type: ignore[method-assign]
+
+
+_share_botocore_models_between_sessions()
+
+
 @pytest.fixture(autouse=True)
 def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach real AWS: fake credentials, one region, Powertools quiet."""

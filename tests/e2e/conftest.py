@@ -26,7 +26,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 30
+# Margins, never measurements: a busy machine (several pytest workers, each starting its own stack,
+# beside other jobs) can take many times longer than an idle one. What must be fast is in `make bench`.
+START_TIMEOUT_SECONDS = 180
+# The least time `eventually` waits for asynchronous work (streams, queues, workers) before it gives up.
+EVENTUALLY_FLOOR_SECONDS = 120.0
+# One HTTP request to the stack: a function's cold start on a busy machine can take tens of seconds.
+REQUEST_TIMEOUT_SECONDS = 120
 PASSWORD = "E2e-Passw0rd-long"
 
 
@@ -144,7 +150,7 @@ class Caller:
             headers={"Content-Type": "application/json"},
         ).prepare()
         self.sign(request)
-        response = requests.Session().send(request, timeout=30)
+        response = requests.Session().send(request, timeout=REQUEST_TIMEOUT_SECONDS)
         return GraphQLResponse(response.status_code, response.json())
 
 
@@ -202,9 +208,14 @@ def guest(stack: Stack) -> Caller:
     return Caller(stack, sigv4_signer(stack, credentials), identity_id)
 
 
-def eventually(check: Callable[[], Any], *, timeout: float = 15, interval: float = 0.2) -> Any:
-    """Poll until ``check`` returns something truthy (asynchronous processing), bounded in time."""
-    deadline = time.monotonic() + timeout
+def eventually(check: Callable[[], Any], *, timeout: float = EVENTUALLY_FLOOR_SECONDS, interval: float = 0.2) -> Any:
+    """Poll until ``check`` returns something truthy (asynchronous processing), bounded in time.
+
+    ``timeout`` is a margin against hanging, never a measurement: a shorter one than
+    ``EVENTUALLY_FLOOR_SECONDS`` is raised to it, so a test written on an idle machine does not fail
+    on a busy one. A passing check returns as soon as it holds, so the margin costs nothing.
+    """
+    deadline = time.monotonic() + max(timeout, EVENTUALLY_FLOOR_SECONDS)
     while True:
         result = check()
         if result or time.monotonic() > deadline:

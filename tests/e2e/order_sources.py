@@ -27,7 +27,7 @@ def real_photos(caller: Caller, count: int = 1) -> list[str]:
         upload = caller.graphql(PRESIGN, {"id": album_id, "name": f"booth-{n}.jpg", "size": len(JPEG)}).data[
             "presignAlbumUpload"
         ]
-        put = requests.put(upload["presignedUrl"], data=JPEG, headers={"Content-Type": "image/jpeg"}, timeout=10)
+        put = requests.put(upload["presignedUrl"], data=JPEG, headers={"Content-Type": "image/jpeg"}, timeout=60)
         assert put.status_code == 200, put.text
         keys.append(upload["s3Key"])
 

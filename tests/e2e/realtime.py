@@ -28,6 +28,9 @@ from tests.e2e.conftest import Stack
 
 # A busy machine (shared cores, function workers starting) can hold a handshake for seconds.
 OPEN_TIMEOUT_SECONDS = 60
+# How long a message the protocol owes (connection_ack, start_ack, an error, complete) may take on a
+# busy machine: a margin against hanging, not a measurement (an answer usually takes milliseconds).
+ANSWER_TIMEOUT_SECONDS = 60
 # The headers Amplify signs for the realtime endpoint (AWSWebSocketProvider).
 REALTIME_HEADERS = {
     "accept": "application/json, text/javascript",
@@ -99,6 +102,8 @@ class RealtimeClient:
             )
         assert self.socket.subprotocol == "graphql-ws"
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        # Messages read while waiting for another subscription's answer, for the next reads, in order.
+        self._held: list[dict[str, Any]] = []
         self.keepalives = 0
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -115,8 +120,27 @@ class RealtimeClient:
             pass
         self.messages.put({"type": "closed"})
 
-    def next(self, timeout: float = 10) -> dict[str, Any]:
+    def next(self, timeout: float = ANSWER_TIMEOUT_SECONDS) -> dict[str, Any]:
+        if self._held:
+            return self._held.pop(0)
         return self.messages.get(timeout=timeout)
+
+    def _answer_to(self, subscription_id: str, *, passing_over_data: bool = False) -> dict[str, Any]:
+        """The protocol's answer to this subscription's start or stop. Another subscription's
+        messages on the same connection (a change published meanwhile) are held for later reads, not
+        mistaken for the answer; with ``passing_over_data``, so is this subscription's own data
+        still on its way when it stops."""
+        skipped: list[dict[str, Any]] = []
+        try:
+            while True:
+                message = self.messages.get(timeout=ANSWER_TIMEOUT_SECONDS)
+                own = message.get("id") == subscription_id
+                if message.get("type") == "closed" or (own and not (passing_over_data and message["type"] == "data")):
+                    return message
+                if not own:
+                    skipped.append(message)
+        finally:
+            self._held.extend(skipped)
 
     def init(self) -> dict[str, Any]:
         self.socket.send(json.dumps({"type": "connection_init"}))
@@ -130,13 +154,15 @@ class RealtimeClient:
             "payload": {"data": data, "extensions": {"authorization": self.auth.for_start(data)}},
         }
         self.socket.send(json.dumps(message))
-        return self.next()
+        return self._answer_to(subscription_id)
 
     def stop(self, subscription_id: str) -> dict[str, Any]:
+        """The answer to ``stop``: ``complete``, after any data of this subscription already on its
+        way (a change made just before the stop may be delivered first, as on AppSync)."""
         self.socket.send(json.dumps({"type": "stop", "id": subscription_id}))
-        return self.next()
+        return self._answer_to(subscription_id, passing_over_data=True)
 
-    def data(self, count: int, *, timeout: float = 15) -> list[dict[str, Any]]:
+    def data(self, count: int, *, timeout: float = ANSWER_TIMEOUT_SECONDS) -> list[dict[str, Any]]:
         """The next ``count`` data messages (bounded in time)."""
         found: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout

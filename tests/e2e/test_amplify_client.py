@@ -8,6 +8,7 @@ of pytest's output.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -36,8 +37,18 @@ def _installed_client() -> Path:
     lock = (SUITE / "package-lock.json").read_bytes()
     marker = INSTALL / ".installed"
     fingerprint = hashlib.sha256(lock).hexdigest()
+    INSTALL.mkdir(parents=True, exist_ok=True)
+    # One install at a time: pytest-xdist workers (or a second checkout's run) share this folder.
+    with (INSTALL.parent / "amplify-client.lock").open("w") as install_lock:
+        fcntl.flock(install_lock, fcntl.LOCK_EX)
+        _install(marker, fingerprint)
+        # ES modules resolve packages from the script's folder, so the script runs from the install.
+        shutil.copy(SUITE / "client.mjs", INSTALL / "client.mjs")
+    return INSTALL / "client.mjs"
+
+
+def _install(marker: Path, fingerprint: str) -> None:
     if not marker.is_file() or marker.read_text() != fingerprint:
-        INSTALL.mkdir(parents=True, exist_ok=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copy(SUITE / name, INSTALL / name)
         subprocess.run(
@@ -47,9 +58,6 @@ def _installed_client() -> Path:
             timeout=NPM_TIMEOUT_SECONDS,
         )
         marker.write_text(fingerprint)
-    # ES modules resolve packages from the script's folder, so the script runs from the install.
-    shutil.copy(SUITE / "client.mjs", INSTALL / "client.mjs")
-    return INSTALL / "client.mjs"
 
 
 def test_the_real_amplify_client_works_from_amplify_outputs_json(

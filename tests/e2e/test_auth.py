@@ -23,7 +23,7 @@ QUERY = json.dumps({"query": "query { listOrders { items { orderId } } }"})
 
 def _post(stack: Stack, headers: dict[str, str], body: str = QUERY) -> requests.Response:
     return requests.post(
-        stack.graphql_url, data=body, headers={"Content-Type": "application/json", **headers}, timeout=10
+        stack.graphql_url, data=body, headers={"Content-Type": "application/json", **headers}, timeout=60
     )
 
 
@@ -148,7 +148,7 @@ def test_sigv4_with_unknown_credentials_gets_401(stack: Stack) -> None:
     request = requests.Request("POST", stack.graphql_url, data=QUERY, headers={"Content-Type": "application/json"})
     prepared = request.prepare()
     sigv4_signer(stack, Credentials("ASIAUNKNOWNKEY000000", "secret", "token"))(prepared)
-    _assert_unauthorized(requests.Session().send(prepared, timeout=10))
+    _assert_unauthorized(requests.Session().send(prepared, timeout=60))
 
 
 def test_sigv4_with_a_tampered_body_gets_401(stack: Stack) -> None:
@@ -159,7 +159,7 @@ def test_sigv4_with_a_tampered_body_gets_401(stack: Stack) -> None:
     sigv4_signer(stack, credentials)(prepared)
     prepared.body = QUERY.replace("orderId", "orderId customerId")
     prepared.headers["Content-Length"] = str(len(prepared.body))
-    _assert_unauthorized(requests.Session().send(prepared, timeout=10))
+    _assert_unauthorized(requests.Session().send(prepared, timeout=60))
 
 
 def test_a_guest_is_held_to_the_guest_role_policy(guest_caller: Caller) -> None:

@@ -37,7 +37,7 @@ def _album_with_upload_url(caller: Caller) -> tuple[str, dict]:
 
 
 def _put(url: str, *, content_type: str = "image/jpeg", body: bytes = PHOTO, **headers: str) -> requests.Response:
-    return requests.put(url, data=body, headers={"Content-Type": content_type, **headers}, timeout=10)
+    return requests.put(url, data=body, headers={"Content-Type": content_type, **headers}, timeout=60)
 
 
 def _upload_flow(caller: Caller) -> None:
@@ -108,7 +108,7 @@ def test_cors_preflight_follows_the_bucket_rules(customer_caller: Caller) -> Non
                 "Access-Control-Request-Method": method,
                 "Access-Control-Request-Headers": headers,
             },
-            timeout=10,
+            timeout=60,
         )
 
     allowed = preflight("http://localhost:3000")

@@ -30,7 +30,7 @@ def origin(stack: Stack) -> str:
 
 
 def mail_to(stack: Stack, address: str) -> list[dict[str, Any]]:
-    answer = requests.get(origin(stack) + "/local/mail.json", timeout=10)
+    answer = requests.get(origin(stack) + "/local/mail.json", timeout=60)
     assert answer.status_code == 200
     return [message for message in answer.json() if message["to"] == [address]]
 
@@ -97,7 +97,7 @@ def test_the_mailbox_page_shows_the_emails_escaped(stack: Stack) -> None:
     address = f"guest-{uuid.uuid4().hex[:8]}@example.org"
     queue(stack, order_notice(address, "order_completed"))
     settle(stack, address, 1)
-    page = requests.get(origin(stack) + "/local/mail", timeout=10)
+    page = requests.get(origin(stack) + "/local/mail", timeout=60)
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert f"Your order {ORDER_ID[:8]} is ready" in page.text
@@ -172,7 +172,7 @@ def test_an_orders_paid_and_completed_emails_arrive_once_each(stack: Stack, gues
 
 @pytest.mark.skipif(not CONSUMER_WIRED, reason="needs the change-stream consumer (the spine's ChangeStreamFunction)")
 def test_an_order_without_an_address_mails_nobody(stack: Stack, guest_caller: Caller) -> None:
-    before = len(requests.get(origin(stack) + "/local/mail.json", timeout=10).json())
+    before = len(requests.get(origin(stack) + "/local/mail.json", timeout=60).json())
     photo = real_photo(guest_caller)
     created = guest_caller.graphql(
         'mutation($photo: String) { createOrder(items: [{sku: "PRINT_4X6", quantity: 1, photoKey: $photo}], '
@@ -191,7 +191,7 @@ def test_an_order_without_an_address_mails_nobody(stack: Stack, guest_caller: Ca
         timeout=60,
     )
     time.sleep(6)  # the stream and the mailer had time to send, had there been anyone to mail
-    mails = requests.get(origin(stack) + "/local/mail.json", timeout=10).json()
+    mails = requests.get(origin(stack) + "/local/mail.json", timeout=60).json()
     assert not [m for m in mails[: len(mails) - before] if order_id in m["text"]]
 
 

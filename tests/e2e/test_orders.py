@@ -51,11 +51,11 @@ def _order_flow(caller: Caller) -> str:
     assert order["items"][0]["downloadUrl"] is None  # prints are not downloads
     download = order["items"][1]["downloadUrl"]
     assert f"/media/fulfillment/{created['orderId']}/" in download  # a signed /media URL (SPEC 16)
-    assert requests.get(download, timeout=10).content == JPEG
+    assert requests.get(download, timeout=60).content == JPEG
     # The copy is the order's: deleting the photo changes nothing about the fulfilled order.
     caller.graphql(DELETE_PHOTO, {"key": photo}).data["deletePhoto"]
     again = caller.graphql(GET_ORDER, {"id": created["orderId"]}).data["getOrder"]
-    assert requests.get(again["items"][1]["downloadUrl"], timeout=10).content == JPEG
+    assert requests.get(again["items"][1]["downloadUrl"], timeout=60).content == JPEG
     return created["orderId"]
 
 

@@ -7,13 +7,13 @@ Not marked e2e: a fast check of the harness that feeds stream-driven functions i
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from devtools.local_stack import streams as streams_module
 from devtools.local_stack.aws_services import aws_client, start_moto
 from devtools.local_stack.cloudformation import Intrinsics, PhysicalResource
 from devtools.local_stack.lambda_runtime import InvocationResult
@@ -337,14 +337,29 @@ def test_an_unknown_reported_identifier_fails_the_whole_batch(table: dict[str, A
     assert [ids(batch) for batch in function.batches] == [["a", "b"], ["a", "b"]]
 
 
-def test_the_batching_window_waits_for_more_records(table: dict[str, Any]) -> None:
+class SteppedClock:
+    """The poller's clock, moved by the test: the window is decided by time the test chose, not by
+    how fast a busy machine runs the lines between two polls."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_batching_window_waits_for_more_records(table: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = SteppedClock()
+    monkeypatch.setattr(streams_module, "time", clock)
     function = Function()
     created = poller(table, function, batch_size=10, batching_window_seconds=0.5)
     put(table, "early")
     created.poll_once()
+    clock.now += 0.4  # still inside the window
+    created.poll_once()
     assert function.batches == []
     put(table, "late")
-    time.sleep(0.6)
+    clock.now += 0.2  # past it
     created.poll_once()
     assert [ids(batch) for batch in function.batches] == [["early", "late"]]
 

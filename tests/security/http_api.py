@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import requests
 
-from tests.e2e.conftest import Caller, Stack
+from tests.e2e.conftest import REQUEST_TIMEOUT_SECONDS, Caller, Stack
 from tests.security.operations import Operation
 
 # What each return type's answer selects; a new return type needs its line here.
@@ -65,7 +65,9 @@ class Answer:
         return (self.body.get("data") or {}).get(field)
 
 
-def post(stack: Stack, caller: Caller | None, query: str, variables: dict[str, Any], timeout: float = 30) -> Answer:
+def post(
+    stack: Stack, caller: Caller | None, query: str, variables: dict[str, Any], timeout: float = REQUEST_TIMEOUT_SECONDS
+) -> Answer:
     """One GraphQL request; ``caller`` None sends no credentials at all."""
     assert urlparse(stack.graphql_url).hostname in LOOPBACK, stack.graphql_url  # never anywhere else
     request = requests.Request(

@@ -225,7 +225,7 @@ def _photo(stack: Stack, owner: Caller, target: str) -> str:
     parent_id = str(answer.data(create)[id_field])
     request = {id_field: parent_id, "fileName": "me.jpg", "contentType": "image/jpeg", "fileSize": len(PHOTO)}
     upload = call(stack, owner, by_name(presign), request).data(presign)
-    put = requests.put(upload["presignedUrl"], data=PHOTO, headers={"Content-Type": "image/jpeg"}, timeout=10)
+    put = requests.put(upload["presignedUrl"], data=PHOTO, headers={"Content-Type": "image/jpeg"}, timeout=60)
     assert put.status_code == 200, put.text
     listing = "listAlbumPhotos" if parent == "Album" else "listCollagePhotos"
     listed = eventually(lambda: call(stack, owner, by_name(listing), {id_field: parent_id}).data(listing)["items"])

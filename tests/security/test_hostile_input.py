@@ -209,7 +209,7 @@ def _processing(stack: Stack) -> int:
     return count
 
 
-def _quiet(stack: Stack, timeout: float = 30) -> None:
+def _quiet(stack: Stack, timeout: float = 120) -> None:
     """Wait (bounded) until no order is in PROCESSING: the worker writes asynchronously."""
     deadline = time.monotonic() + timeout
     while _processing(stack) and time.monotonic() < deadline:

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.e2e
 
 CLIENTS = 8
 REQUESTS = 400
-TIME_CAP = 60.0
+TIME_CAP = 300.0  # a margin against hanging on a busy machine, not a measurement (see `make bench`)
 EXPECTED_REFUSALS = {"Conflict", "Forbidden"}
 CANCEL_MESSAGE = "cancelled under load"
 
@@ -162,7 +162,7 @@ class Client:
             self.step()
 
 
-def _settle(stack: Stack, table: str, timeout: float = 30) -> None:
+def _settle(stack: Stack, table: str, timeout: float = 120) -> None:
     dynamodb = stack.client("dynamodb")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -23,7 +23,7 @@ CHILD = """
 import json, resource, sys, time
 import ape_imaging.photos as photos
 imported_peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
+start = time.process_time()  # CPU time: what decoding would cost, whatever else runs
 try:
     photo = photos.check_photo(sys.argv[1], sys.argv[2])
     outcome = f"accepted {photo.width}x{photo.height}"
@@ -31,7 +31,7 @@ except photos.PhotoRefused as refused:
     outcome = str(refused.reason)
 print(json.dumps({
     "outcome": outcome,
-    "seconds": time.perf_counter() - start,
+    "seconds": time.process_time() - start,
     "growth_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - imported_peak_kib) / 1024,
     "modules": sorted(sys.modules),
 }))
@@ -66,7 +66,9 @@ def test_a_small_file_declaring_30000_by_30000_is_refused_fast_in_bounded_memory
 
     assert result["outcome"] == "too_many_pixels"
     assert isinstance(result["seconds"], float)
-    assert result["seconds"] < 0.5
+    # Decoding 900 megapixels costs many CPU seconds; refusing from the header costs milliseconds.
+    # CPU time, with a margin, so a busy machine cannot fail it (how fast it is: `make bench`).
+    assert result["seconds"] < 2
     # Decoding it would take 2.5 GiB (RGB, 900 megapixels).
     assert isinstance(result["growth_mib"], float)
     assert result["growth_mib"] < 8
