@@ -43,5 +43,7 @@ def test_native_extensions_are_aarch64() -> None:
 
 def test_layer_is_small() -> None:
     size = sum(f.stat().st_size for f in LAYER.rglob("*") if f.is_file())
-    # pydantic + Powertools about 12 MB; cryptography (CloudFront signing) 14.2 MB aarch64, plus cffi
-    assert size < 30 * 1024 * 1024, f"layer is {size / 1e6:.1f} MB unzipped"
+    # pydantic + Powertools about 12 MB; cryptography (CloudFront signing) 14.2 MB aarch64, plus cffi;
+    # stripe (SPEC 12) about 17 MB with requests. Lambda allows 250 MB; the bound keeps growth seen.
+    # Known follow-up: stripe in a payments-only layer, as Pillow is in the imaging layer.
+    assert size < 45 * 1024 * 1024, f"layer is {size / 1e6:.1f} MB unzipped"

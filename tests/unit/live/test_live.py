@@ -189,3 +189,14 @@ def test_publish_mutations_echo_what_they_were_given() -> None:
     assert call("publishOrderUpdated", {"order": json.dumps(order)}, backend) == order
     assert call("publishAlbumUpdated", {"album": {"albumId": "a-1"}}, backend) == {"albumId": "a-1"}
     assert call("publishCollageUpdated", {"collage": "{}"}, backend) == {}
+
+
+def test_a_null_object_field_is_selected_with_its_fields() -> None:
+    """An order before checkout has ``payment: null``: GraphQL refuses ``payment`` without fields."""
+    assert (
+        selection_set({"a": 1, "payment": None}, {"payment": ("status", "amount")}) == "{ a payment { status amount } }"
+    )
+    found = publication(ORDER, "INSERT", *_images(_record("INSERT")))
+    assert found is not None
+    assert found.payload["payment"] is None
+    assert "payment { provider status amount currency amountRefunded updatedAt }" in found.document

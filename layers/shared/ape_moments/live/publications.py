@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ape_moments.models import StoredModel
@@ -29,6 +29,8 @@ class LiveKind:
     mutation: str  # the backend-only publish mutation of @aws_subscribe
     argument: str  # its AWSJSON argument
     url_fields: frozenset[str]  # the type's own URL fields, published as null
+    # nullable object fields and their fields, selected even when null (GraphQL needs a selection)
+    null_objects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Publication:
         subscribers' arguments (customerId, the id) and hand each subscriber what it asked for."""
         return (
             f"mutation Publish($payload: AWSJSON!) {{ {self.kind.mutation}({self.kind.argument}: $payload) "
-            f"{selection_set(self.payload)} }}"
+            f"{selection_set(self.payload, self.kind.null_objects)} }}"
         )
 
     @property
@@ -50,10 +52,14 @@ class Publication:
         return {"payload": json.dumps(self.payload, separators=(",", ":"))}
 
 
-def selection_set(value: Mapping[str, Any]) -> str:
+def selection_set(value: Mapping[str, Any], null_objects: Mapping[str, tuple[str, ...]] | None = None) -> str:
+    """Every field the payload carries. A null object field (an order's ``payment`` before checkout)
+    is selected with the fields ``null_objects`` names: GraphQL refuses an object without them."""
     fields = []
     for name, item in value.items():
-        if isinstance(item, Mapping):
+        if item is None and null_objects and name in null_objects:
+            fields.append(f"{name} {{ {' '.join(null_objects[name])} }}")
+        elif isinstance(item, Mapping):
             fields.append(f"{name} {selection_set(item)}")
         elif isinstance(item, list) and item and all(isinstance(element, Mapping) for element in item):
             merged: dict[str, Any] = {}

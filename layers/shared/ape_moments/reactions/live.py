@@ -19,7 +19,9 @@ from ape_moments.media.albums import Album
 from ape_moments.media.collages import Collage
 from ape_moments.orders.models import Order
 
-ORDER = LiveKind("Order", "orderId", Order, "publishOrderUpdated", "order", frozenset())
+# An order's payment is null until checkoutOrder (SPEC 12): its fields are still selected.
+PAYMENT_FIELDS = ("provider", "status", "amount", "currency", "amountRefunded", "updatedAt")
+ORDER = LiveKind("Order", "orderId", Order, "publishOrderUpdated", "order", frozenset(), {"payment": PAYMENT_FIELDS})
 ALBUM = LiveKind("Album", "albumId", Album, "publishAlbumUpdated", "album", frozenset({"pdfUrl"}))
 COLLAGE = LiveKind("Collage", "collageId", Collage, "publishCollageUpdated", "collage", frozenset({"outputImageUrl"}))
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, START_TIMEOUT_SECONDS, Caller, Stack, eventually, user
+from tests.e2e.conftest import ROOT, START_TIMEOUT_SECONDS, Caller, Stack, eventually, guest, user
 from tests.e2e.order_sources import items_of, real_photo
 
 pytestmark = pytest.mark.e2e
@@ -217,3 +217,66 @@ def test_forged_webhooks_are_refused(stripe_stack: Stack) -> None:
     for signature in (None, "t=1,v1=00", f"t={int(time.time())},v1={'0' * 64}"):
         headers = {"content-type": "application/json"} | ({"stripe-signature": signature} if signature else {})
         assert requests.post(url, data=body, headers=headers, timeout=30).status_code == 400
+
+
+# ---- the emails a paid order sends (SPEC 13), through this stack's change stream and mailer ----------
+
+
+def mail_to(stack: Stack, address: str) -> list[dict[str, Any]]:
+    answer = requests.get(stack.graphql_url.removesuffix("/graphql") + "/local/mail.json", timeout=60)
+    assert answer.status_code == 200
+    return [message for message in answer.json() if message["to"] == [address]]
+
+
+def pay(stack: Stack, caller: Caller, contact_email: str | None) -> str:
+    items = items_of(real_photo(caller), ("PRINT_5X7", 2))
+    create = (
+        "mutation ($items: [OrderItemInput!]!, $contactEmail: String) "
+        '{ createOrder(items: $items, currency: "USD", contactEmail: $contactEmail) { orderId } }'
+    )
+    order_id = str(
+        caller.graphql(create, {"items": items, "contactEmail": contact_email}).data["createOrder"]["orderId"]
+    )
+    card = payment_method(stack, "4242 4242 4242 4242")
+    assert caller.graphql(CHECKOUT, {"orderId": order_id, "paymentMethodId": card}).data["checkoutOrder"]["status"] == (
+        "AUTHORIZED"
+    )
+    assert completed(caller, order_id)["status"] == "COMPLETED"
+    return order_id
+
+
+def test_a_guest_paying_by_card_gets_the_paid_and_completed_emails_once_and_can_unsubscribe(
+    stripe_stack: Stack,
+) -> None:
+    buyer, address = guest(stripe_stack), f"buyer-{time.monotonic_ns()}@example.org"
+    order_id = pay(stripe_stack, buyer, address)
+    eventually(lambda: len(mail_to(stripe_stack, address)) >= 2, timeout=120)
+    time.sleep(4)  # time for a duplicate to arrive, if the stream or the queue could make one
+    emails = sorted(mail_to(stripe_stack, address), key=lambda message: message["sentAt"])
+    assert [message["subject"] for message in emails] == [
+        f"Your order {order_id[:8]} is paid",
+        f"Your order {order_id[:8]} is ready",
+    ]
+    assert all(order_id in message["text"] for message in emails)  # the order's full id
+    link = emails[0]["headers"]["List-Unsubscribe"].strip("<>")
+    assert emails[0]["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    one_click = requests.post(
+        link,
+        data="List-Unsubscribe=One-Click",
+        timeout=60,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status_code == 200
+    pay(stripe_stack, buyer, address)  # unsubscribed: this order's emails are not sent
+    time.sleep(8)
+    assert len(mail_to(stripe_stack, address)) == 2
+
+
+def test_a_guest_without_an_address_gets_no_email(stripe_stack: Stack) -> None:
+    before = len(
+        requests.get(stripe_stack.graphql_url.removesuffix("/graphql") + "/local/mail.json", timeout=60).json()
+    )
+    order_id = pay(stripe_stack, guest(stripe_stack), None)
+    time.sleep(6)
+    every = requests.get(stripe_stack.graphql_url.removesuffix("/graphql") + "/local/mail.json", timeout=60).json()
+    assert not [message for message in every[: len(every) - before] if order_id in message["text"]]
