@@ -123,29 +123,21 @@ def _selection(graphql_type: GraphQLObjectType) -> str:
     return " ".join(parts)
 
 
-def _connection_elements(types: list[GraphQLObjectType]) -> set[str]:
-    """The object types listed in another type's ``items`` (a connection's elements)."""
-    elements = set()
-    for graphql_type in types:
-        field = graphql_type.fields.get("items")
-        named, is_array, *_ = _unwrap(field.type) if field else (None, False)
-        if is_array and isinstance(named, GraphQLObjectType):
-            elements.add(named.name)
-    return elements
+def _is_connection(graphql_type: GraphQLObjectType) -> bool:
+    """A connection holds its ``items`` and a ``nextToken``, nothing else (OrderConnection)."""
+    return set(graphql_type.fields) <= {"items", "nextToken"}
 
 
-def _non_model_field(
-    graphql_type: GraphQLObjectType, field_name: str, field: GraphQLField, connection_elements: set[str]
-) -> dict[str, Any]:
+def _non_model_field(graphql_type: GraphQLObjectType, field_name: str, field: GraphQLField) -> dict[str, Any]:
     described = {**_described(field_name, field.type), "attributes": []}
     named, *_ = _unwrap(field.type)
-    if field_name == "items" and graphql_type.name in connection_elements and isinstance(named, GraphQLObjectType):
-        # Amplify's selection builder (data-schema's selectionSetIRToString) reads any object with
-        # an `items` key inside a connection's `items` as a nested model connection and keeps only
-        # `items { items { ... } }`, dropping the element's other fields (Order.items inside
-        # OrderConnection.items). Amplify writes a field of a scalar type by its name alone, so
-        # this one is described as a scalar whose name is its written selection: every client
-        # selection then holds the whole element. The schema itself is unchanged.
+    if field_name == "items" and not _is_connection(graphql_type) and isinstance(named, GraphQLObjectType):
+        # Amplify's selection builder (data-schema's selectionSetIRToString) reads any nested object
+        # with an `items` key as a model connection and keeps only `items { ... }`, dropping the
+        # object's other fields (Order.items inside OrderConnection.items; DayStats.items inside
+        # Stats.days). Amplify writes a field of a scalar type by its name alone, so such a field of
+        # a type that is not itself a connection is described as a scalar whose name is its written
+        # selection: every client selection then holds the whole object. The schema is unchanged.
         described["name"] = f"items {{ {_selection(named)} }}"
         described["type"] = "String"
     return described
@@ -165,12 +157,11 @@ def model_introspection(schema_text: str) -> dict[str, Any]:
         if isinstance(graphql_type, GraphQLEnumType) and not name.startswith("__")
     }
     object_types = _object_types_reached(schema)
-    connection_elements = _connection_elements(object_types)
     non_models = {
         graphql_type.name: {
             "name": graphql_type.name,
             "fields": {
-                field_name: _non_model_field(graphql_type, field_name, field, connection_elements)
+                field_name: _non_model_field(graphql_type, field_name, field)
                 for field_name, field in graphql_type.fields.items()
             },
         }

@@ -189,11 +189,17 @@ def test_a_guest_uploads_builds_a_collage_orders_pays_and_downloads_then_the_own
     nav(admin, "Admin console")
     admin.get_by_role("button", name="COMPLETED", exact=True).click()
     row = admin.locator("tr", has_text=order_id_prefix)
-    row.wait_for()
+    try:
+        row.wait_for()
+    except Exception as error:
+        raise AssertionError(f"the order is not listed; the page says: {admin.locator('body').inner_text()}") from error
     assert "COLLAGE_PRINT" in row.inner_text()
     assert "DIGITAL_DOWNLOAD" in row.inner_text()
     figures = admin.get_by_test_id("figures-totals").or_(admin.get_by_test_id("figures-unavailable"))
-    figures.first.wait_for()
+    try:
+        figures.first.wait_for(timeout=60_000)
+    except Exception as error:
+        raise AssertionError(f"no figures; the page says: {admin.locator('body').inner_text()}") from error
     if admin.get_by_test_id("figures-totals").count():
         assert "$9.00" in figures.first.inner_text()  # the day's revenue (SPEC 14), when the stack has adminStats
     audit.check(admin, "admin")

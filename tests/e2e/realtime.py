@@ -23,6 +23,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from tests.e2e.conftest import Stack
 
@@ -77,6 +78,32 @@ def tls_context(stack: Stack) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=stack.description["caCertificate"])
 
 
+# Known local-stack defect (docs/LOCAL_STACK.md): now and then one TLS WebSocket handshake on the
+# GraphQL port gets no answer (about one run of the 50-connection load test in two, at a random
+# connection). A client that gets none opens a new connection, as Amplify's does after its own
+# timeout; the retries are counted and printed, never hidden.
+HANDSHAKE_ATTEMPTS = 3
+HANDSHAKE_RETRIES: list[str] = []
+
+
+def _open(address: str, protocols: list[str], stack: Stack) -> ClientConnection:
+    for attempt in range(1, HANDSHAKE_ATTEMPTS + 1):
+        try:
+            return connect(
+                address,
+                subprotocols=[Subprotocol(p) for p in protocols],
+                ssl=tls_context(stack),
+                legacy=True,
+                open_timeout=OPEN_TIMEOUT_SECONDS / 2,
+            )
+        except TimeoutError:
+            if attempt == HANDSHAKE_ATTEMPTS:
+                raise
+            HANDSHAKE_RETRIES.append(address.split("?", 1)[0])
+            print(f"realtime handshake got no answer; retry {attempt} of {HANDSHAKE_ATTEMPTS - 1}", flush=True)
+    raise AssertionError("unreachable")
+
+
 class RealtimeClient:
     """One WebSocket connection; messages other than `ka` are queued for the test to read."""
 
@@ -84,22 +111,11 @@ class RealtimeClient:
         self.auth = auth
         url = stack.description["realtimeUrl"]
         if form == "header":
-            self.socket: ClientConnection = connect(
-                url,
-                subprotocols=["graphql-ws", "header-" + _b64url(auth.for_connect())],
-                ssl=tls_context(stack),
-                legacy=True,
-                open_timeout=OPEN_TIMEOUT_SECONDS,
-            )
+            address, protocols = url, ["graphql-ws", "header-" + _b64url(auth.for_connect())]
         else:
             header = base64.b64encode(json.dumps(auth.for_connect()).encode()).decode()
-            self.socket = connect(
-                f"{url}?header={header}&payload=e30=",
-                subprotocols=["graphql-ws"],
-                ssl=tls_context(stack),
-                legacy=True,
-                open_timeout=OPEN_TIMEOUT_SECONDS,
-            )
+            address, protocols = f"{url}?header={header}&payload=e30=", ["graphql-ws"]
+        self.socket: ClientConnection = _open(address, protocols, stack)
         assert self.socket.subprotocol == "graphql-ws"
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         # Messages read while waiting for another subscription's answer, for the next reads, in order.

@@ -102,6 +102,16 @@ def test_an_items_field_inside_a_connections_elements_is_described_by_its_writte
     assert order_items["name"].startswith("items { sku quantity unitPrice lineTotal ")
 
 
+def test_an_items_field_of_any_object_that_is_not_a_connection_is_described_by_its_selection() -> None:
+    # Amplify reads any nested object with `items` as a connection: the owner's figures
+    # (Stats.days[].items) lost every other field of the day and the booth app's admin page broke.
+    non_models = model_introspection(SCHEMA.read_text())["nonModels"]
+    day_items = non_models["DayStats"]["fields"]["items"]
+    assert (day_items["name"], day_items["type"]) == ("items { sku quantity }", "String")
+    assert non_models["DayStats"]["fields"]["revenue"]["type"] == {"nonModel": "Money"}
+    assert non_models["OrderConnection"]["fields"]["items"]["type"] == {"nonModel": "Order"}
+
+
 def test_make_outputs_writes_the_file_of_a_deployed_stack_from_its_recorded_outputs(tmp_path: Path) -> None:
     out = tmp_path / "amplify_outputs.json"
     result = subprocess.run(
