@@ -7,8 +7,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments.api import current_caller, resolve
-from ape_moments.media.media_urls import SIGNING_IMPORTS
 from ape_moments.media.wiring import album_service, album_settings
+from ape_moments.media_urls import SIGNING_IMPORTS
 from ape_moments.observability import observed
 from ape_moments.priming import prime
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ape_moments import priming
 from ape_moments.api import current_caller, resolve
-from ape_moments.media.media_urls import SIGNING_IMPORTS
+from ape_moments.media_urls import SIGNING_IMPORTS
 from ape_moments.observability import observed
 from ape_moments.orders.models import GetOrderRequest, Order
 from ape_moments.orders.wiring import order_read_settings, order_reads

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from moto import mock_aws
 
-from ape_moments.media import media_urls
-from ape_moments.media.media_urls import CloudFrontSignedUrls, S3PresignedUrls, read_urls, signing_key
+from ape_moments import media_urls
+from ape_moments.media_urls import CloudFrontSignedUrls, S3PresignedUrls, read_urls, signing_key
 from ape_moments.settings import ConfigurationError, MediaUrlSettings
 from devtools.local_stack.media_cdn import MediaCdn
 

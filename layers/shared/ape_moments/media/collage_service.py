@@ -31,11 +31,11 @@ from ape_moments.media.collages import (
     check_submission,
     new_collage,
 )
-from ape_moments.media.media_urls import MediaUrls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.renders import RenderKind, output_prefix
 from ape_moments.media.uploads import PresignCollageUploadRequest, PresignedUpload
+from ape_moments.media_urls import MediaUrls
 from ape_moments.models import actor_of, owner_condition
 from ape_moments.table import Condition, ConditionFailed, Page
 from ape_moments.validation import parse

@@ -18,7 +18,6 @@ from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import NotFound
 from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.collage_repository import CollagesRepository
-from ape_moments.media.media_urls import MediaUrls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.photos import (
@@ -30,6 +29,7 @@ from ape_moments.media.photos import (
     PhotoParent,
     parent_of_key,
 )
+from ape_moments.media_urls import MediaUrls
 from ape_moments.models import owner_condition
 from ape_moments.table import Condition, Page, TransactionRefused, transact
 from ape_moments.validation import parse

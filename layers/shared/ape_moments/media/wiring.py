@@ -15,10 +15,10 @@ from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.album_service import AlbumService
 from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collage_service import CollageService
-from ape_moments.media.media_urls import read_urls
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_service import PhotoParents, PhotoService
 from ape_moments.media.photo_storage import PhotoStorage
+from ape_moments.media_urls import read_urls
 from ape_moments.settings import (
     AlbumSettings,
     CollageSettings,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from ape_moments import aws
-from ape_moments.media.media_urls import read_urls
+from ape_moments.media_urls import read_urls
 from ape_moments.orders.charging import PaymentSteps, ProcessingStart
 from ape_moments.orders.checkout import OrderCheckout, OrderRefunds, PaymentWebhook, once_per_event
 from ape_moments.orders.fulfilment import FulfilmentFiles
