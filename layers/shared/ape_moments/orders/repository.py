@@ -44,13 +44,7 @@ class OrdersRepository(Table[Order]):
             "ExpressionAttributeValues": to_item({":processing": OrderStatus.PROCESSING.value, ":cutoff": cutoff}),
             "Limit": page_size,
         }
-        for _ in range(max_pages):
-            response = self._client.query(**query)
-            for item in response.get("Items", []):
-                yield Order.model_validate(from_item(item))
-            if "LastEvaluatedKey" not in response:
-                return
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        yield from self._bounded_pages(query, max_pages)
 
     def with_payment_in(
         self,
@@ -88,6 +82,10 @@ class OrdersRepository(Table[Order]):
             "ScanIndexForward": False,
             "Limit": page_size,
         }
+        yield from self._bounded_pages(query, max_pages)
+
+    def _bounded_pages(self, query: dict[str, Any], max_pages: int) -> Iterator[Order]:
+        """The orders of at most ``max_pages`` pages of ``query`` (the rest: the next run's)."""
         for _ in range(max_pages):
             response = self._client.query(**query)
             for item in response.get("Items", []):
