@@ -11,6 +11,7 @@ STARTED = time.perf_counter()  # before the heavy imports: they are part of the 
 
 import argparse  # noqa: E402
 import faulthandler  # noqa: E402
+import logging  # noqa: E402
 import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
@@ -48,7 +49,16 @@ def _options() -> Options:
         metavar="SECONDS",
         help="retry failed queue messages after this long instead of the queue's visibility timeout",
     )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("LOG_LEVEL", "warning"),
+        choices=["debug", "info", "warning", "error"],
+        help="the stack's own log (debug: each request's trace segments and durations, as X-Ray shows them)",
+    )
     arguments = parser.parse_args()
+    # The stack's own loggers at the chosen level; the libraries' (moto, botocore, werkzeug) stay at warning.
+    logging.basicConfig(level=logging.WARNING, format="[local-stack] %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("devtools.local_stack").setLevel(arguments.log_level.upper())
     return Options(
         graphql_port=arguments.port,
         aws_port=arguments.aws_port,

@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,6 +26,7 @@ from devtools.local_stack.auth import IdentityIssuer, IdentityPoolError
 from devtools.local_stack.cognito_front import CognitoError, UserPoolFront
 from devtools.local_stack.mailbox import Mailbox
 from devtools.local_stack.s3_front import S3Front
+from devtools.local_stack.traces import TRACE_HEADER, TRACES
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"}
 IDENTITY_TARGET_PREFIX = "AWSCognitoIdentityService."
@@ -54,6 +56,20 @@ class MotoProxy:
         )
         headers = [(key, value) for key, value in upstream.headers.items() if key.lower() not in _HOP_BY_HOP]
         return Response(upstream.data, status=upstream.status, headers=headers)
+
+
+def _call_name(request: Request) -> str:
+    """An AWS call as X-Ray names it: the service (from the signature's scope) and the operation."""
+    authorization = request.headers.get("Authorization", "")
+    credential = authorization.partition("Credential=")[2] or request.args.get("X-Amz-Credential", "")
+    scope = credential.split(",")[0].split("/")
+    service = scope[3] if len(scope) > 3 else "aws"
+    target = request.headers.get("X-Amz-Target", "")
+    if target:
+        return f"{service} {target.rpartition('.')[2]}"
+    form = request.mimetype == "application/x-www-form-urlencoded"  # the query protocol (SES v1, STS)
+    action = request.args.get("Action") or (request.form.get("Action") if form else None)
+    return f"{service} {action}" if action else f"{service} {request.method} {request.path}"
 
 
 def _is_cognito_preflight(request: Request) -> bool:
@@ -86,8 +102,11 @@ class AwsFront:
         request = Request(environ)
         if _is_cognito_preflight(request):
             return _cognito_cors(Response(status=200), request)(environ, start_response)
+        started = time.perf_counter()
         try:
             response = self._dispatch(request)
+            if trace_header := request.headers.get(TRACE_HEADER):  # a function's call (lambda_worker.py)
+                TRACES.record_call(trace_header, _call_name(request), started)
         except Exception:  # a bug of the local stack: AWS's JSON error shape, never an HTML page
             LOGGER.exception("AWS request failed: %s %s", request.method, request.path)
             response = _error("InternalErrorException", "An internal error occurred.", 500)

@@ -56,6 +56,7 @@ from devtools.local_stack.auth import (
 from devtools.local_stack.aws_services import LocalResources
 from devtools.local_stack.cloudformation import Intrinsics, TemplateError
 from devtools.local_stack.lambda_runtime import LambdaRuntime
+from devtools.local_stack.traces import TRACES
 from devtools.template import ROOT
 
 DIRECTIVE_BY_MODE = {
@@ -318,7 +319,8 @@ class GraphQLServer:
                 body = _bounded_body(request)
                 if body is None:
                     return _typed_error("PayloadTooLargeException", "The request body is too large.", 413)
-                return self.handle_graphql(request, body)
+                with TRACES.request("AppSync POST /graphql"):
+                    return self.handle_graphql(request, body)
             return _typed_error("MethodNotAllowedException", "Only POST is supported on /graphql.", 405)
         if request.path == "/" and request.method == "GET":
             page = GRAPHIQL_PAGE if graphiql_installed() else PAGE
@@ -499,7 +501,8 @@ class GraphQLServer:
                 f"Resolver execution limit of {self.api.resolver_count_limit} reached; {info.field_name} was not run.",
             )
         event = self._resolver_event(context, info, source, arguments)
-        result = self._runtime.invoke(function_id, event)
+        with TRACES.segment(f"resolver {info.parent_type.name}.{info.field_name}"):
+            result = self._runtime.invoke(function_id, event)
         if result.error is not None:
             raise ResolverError(
                 result.error.get("errorType") or "Lambda:Unhandled", result.error.get("errorMessage", "")

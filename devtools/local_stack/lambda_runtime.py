@@ -31,6 +31,7 @@ from devtools.local_stack.aws_services import (
 )
 from devtools.local_stack.cloudformation import Intrinsics, function_id, local_path
 from devtools.local_stack.metrics import MetricLog
+from devtools.local_stack.traces import TRACES
 
 _SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
 MAX_WORKERS_PER_FUNCTION = 4
@@ -227,8 +228,8 @@ class _Worker:
             self.init_error = detail
             self.stop()
 
-    def invoke(self, event: Any, request_id: str, timeout: int) -> tuple[str, Any]:
-        self._connection.send((json.dumps(event), request_id, timeout))
+    def invoke(self, event: Any, request_id: str, timeout: int, trace_header: str) -> tuple[str, Any]:
+        self._connection.send((json.dumps(event), request_id, timeout, trace_header))
         if not self._connection.poll(timeout):
             self.stop()
             return "error", {
@@ -295,7 +296,8 @@ class LambdaRuntime:
         if worker.init_error:
             self._release(logical_id, None)
             return InvocationResult(error=worker.init_error, request_id=request_id)
-        status, detail = worker.invoke(event, request_id, spec.timeout)
+        with TRACES.segment(f"Lambda {logical_id}") as trace_header:
+            status, detail = worker.invoke(event, request_id, spec.timeout, trace_header)
         self._release(logical_id, worker if worker.alive else None)
         elapsed = (time.monotonic() - started) * 1000
         if status == "result":

@@ -84,9 +84,11 @@ def serve(connection: Connection, spec: dict[str, Any]) -> None:
             return
         if message is None:
             return
-        event, request_id, timeout = message
+        event, request_id, timeout, trace_header = message
         context = LocalContext(spec, request_id or str(uuid.uuid4()), time.monotonic() + timeout)
-        os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
+        # As Lambda does: botocore sends it on every AWS call (X-Amzn-Trace-Id), which the local
+        # stack's AWS endpoint adds to the request's trace (devtools/local_stack/traces.py).
+        os.environ["_X_AMZN_TRACE_ID"] = trace_header
         try:
             # Through JSON both ways, as the Lambda service does: no Python objects leak across.
             result = handler(json.loads(event), context)

@@ -10,13 +10,9 @@ else (Cognito, GraphQL, the realtime WebSocket, S3 uploads) goes from the browse
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +20,13 @@ from typing import Any
 
 import pytest
 
+from tests.local_stack_process import running_stack
+
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "examples" / "web"
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 APP_ORIGIN = "http://localhost:3000"
-START_TIMEOUT_SECONDS = 60
 BUILD_TIMEOUT_SECONDS = 600
 # The flags the machine needs: no sandbox as root, and no background calls to Google's hosts.
 CHROMIUM_ARGS = [
@@ -70,45 +67,11 @@ def booth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booth]:
         pytest.skip(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
     _built_app()
     folder = tmp_path_factory.mktemp("booth-stack")
-    state_file, log = folder / "stack.json", folder / "stack.log"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "devtools.local_stack",
-                "--port=0",
-                "--aws-port=0",
-                "--app-port=0",
-                f"--state-file={state_file}",
-                f"--amplify-outputs={folder / 'amplify_outputs.json'}",
-                "--sqs-retry-delay=1",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not state_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the local stack did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.05)
-        description = json.loads(state_file.read_text())
+    with running_stack(folder, "--app-port=0") as running:
         screenshots = SCREENSHOTS if os.environ.get("SCREENSHOTS") == "1" else folder / "screenshots"
         screenshots.mkdir(parents=True, exist_ok=True)
-        yield Booth(
-            app_url=description["appUrl"].rstrip("/"), description=description, log=log, screenshots=screenshots
-        )
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        app_url = running.description["appUrl"].rstrip("/")
+        yield Booth(app_url=app_url, description=running.description, log=running.log, screenshots=screenshots)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +21,8 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from tests.local_stack_process import RunningStack, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 # Margins, never measurements: a busy machine (several pytest workers, each starting its own stack,
@@ -64,55 +63,28 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("local-stack")
-    state_file, log = folder / "stack.json", folder / "stack.log"
-    outputs_file = folder / "amplify_outputs.json"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     # SPEC 12: the session's stack keeps the sandbox (processOrder charges); payments' e2e start a stripe one.
-    environment.setdefault("PAYMENT_PROVIDER", "sandbox")
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "devtools.local_stack",
-                "--port=0",
-                "--aws-port=0",
-                f"--state-file={state_file}",
-                f"--amplify-outputs={outputs_file}",
-                "--sqs-retry-delay=1",
-            ],
-            cwd=ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not state_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the local stack did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.05)
-        description = json.loads(state_file.read_text())
-        yield Stack(
-            graphql_url=description["graphqlUrl"],
-            aws_endpoint=description["awsEndpoint"],
-            region=description["region"],
-            user_pool_id=description["userPoolId"],
-            client_id=description["userPoolClientId"],
-            identity_pool_id=description["identityPoolId"],
-            bucket=description["bucketName"],
-            description=description,
-            log=log,
-            amplify_outputs=outputs_file,
-        )
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    provider = os.environ.get("PAYMENT_PROVIDER", "sandbox")
+    folder = tmp_path_factory.mktemp("local-stack")
+    # Debug level: the log holds each request's trace segments (devtools/local_stack/traces.py).
+    with running_stack(folder, "--log-level=debug", environment={"PAYMENT_PROVIDER": provider}) as running:
+        yield stack_of(running)
+
+
+def stack_of(running: RunningStack) -> Stack:
+    description = running.description
+    return Stack(
+        graphql_url=description["graphqlUrl"],
+        aws_endpoint=description["awsEndpoint"],
+        region=description["region"],
+        user_pool_id=description["userPoolId"],
+        client_id=description["userPoolClientId"],
+        identity_pool_id=description["identityPoolId"],
+        bucket=description["bucketName"],
+        description=description,
+        log=running.log,
+        amplify_outputs=running.amplify_outputs,
+    )
 
 
 # ---- callers ---------------------------------------------------------------------------------------

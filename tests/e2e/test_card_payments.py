@@ -9,10 +9,6 @@ checkoutOrder, 3-D Secure through the emulator's ``_authenticate``, the webhook 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,8 +16,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, START_TIMEOUT_SECONDS, Caller, Stack, eventually, guest, user
+from tests.e2e.conftest import Caller, Stack, eventually, guest, stack_of, user
 from tests.e2e.order_sources import items_of, real_photo
+from tests.local_stack_process import START_TIMEOUT_SECONDS, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -41,32 +38,11 @@ PROCESS = "mutation ($orderId: ID!) { processOrder(orderId: $orderId) { orderId 
 @pytest.fixture(scope="module")
 def stripe_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("stripe-stack")
-    state_file, log = folder / "stack.json", folder / "stack.log"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.pop("PAYMENT_PROVIDER", None)  # make run's default: stripe
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devtools.local_stack", "--port=0", "--aws-port=0",
-             f"--state-file={state_file}", f"--amplify-outputs={folder / 'amplify_outputs.json'}",
-             "--sqs-retry-delay=1", "--no-prewarm"],
-            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS * 2
-        while not state_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the stripe stack did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.05)
-        d = json.loads(state_file.read_text())
-        yield Stack(d["graphqlUrl"], d["awsEndpoint"], d["region"], d["userPoolId"], d["userPoolClientId"],
-                    d["identityPoolId"], d["bucketName"], d, log, folder / "amplify_outputs.json")  # fmt: skip
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    # PAYMENT_PROVIDER unset: make run's default, stripe (the stack starts localstripe beside it).
+    with running_stack(
+        folder, "--no-prewarm", environment={"PAYMENT_PROVIDER": None}, start_timeout=START_TIMEOUT_SECONDS * 2
+    ) as running:
+        yield stack_of(running)
 
 
 def payment_method(stack: Stack, number: str) -> str:

@@ -5,6 +5,8 @@ Not marked e2e: these are fast checks of the harness the end-to-end tests rely o
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,6 +21,7 @@ from graphql import GraphQLObjectType, execute, parse
 from devtools.local_stack.cloudformation import Intrinsics, PhysicalResource
 from devtools.local_stack.graphql_server import COGNITO, IAM, Policy, allowed_modes, build_appsync_schema
 from devtools.local_stack.sigv4 import Credentials, SignatureError, verify_header_signature, verify_presigned_url
+from devtools.local_stack.traces import TraceLog, parse_header
 
 KEY = Credentials("AKIDLOCALTEST0000000", "local-secret", "session-token")
 
@@ -212,3 +215,41 @@ def test_intrinsics_resolve_refs_subs_conditions_and_attributes() -> None:
         template=template, region="eu-west-1", stack_name="local", parameter_overrides={"Stage": "prod"}
     )
     assert overridden.condition("IsProd")
+
+
+# ---- local traces (devtools/local_stack/traces.py) --------------------------------------------------
+
+
+def test_a_trace_nests_segments_and_files_each_call_under_the_segment_its_header_names(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = TraceLog()
+    with caplog.at_level("DEBUG", logger="devtools.local_stack.traces"), log.request("AppSync POST /graphql") as trace:
+        with log.segment("resolver Query.getOrder"), log.segment("Lambda GetOrderFunction") as header:
+            assert parse_header(header)["Root"] == trace.root_id
+            log.record_call(header, "dynamodb GetItem", time.perf_counter())
+        log.record_call(f"Root={trace.root_id}", "s3 GET /bucket/key", time.perf_counter())  # no parent: the root
+        log.record_call("Root=1-00000000-000000000000000000000000", "dynamodb Query", time.perf_counter())  # not ours
+    logged = caplog.records[-1].getMessage().splitlines()
+    shapes = [re.sub(r" \d+\.\d ms$", "", line) for line in logged]
+    assert shapes == [
+        f"trace {trace.root_id} AppSync POST /graphql",
+        "  resolver Query.getOrder",
+        "    Lambda GetOrderFunction",
+        "      dynamodb GetItem",
+        "  s3 GET /bucket/key",
+    ]
+    assert re.fullmatch(r"1-[0-9a-f]{8}-[0-9a-f]{24}", trace.root_id)
+
+
+def test_an_invocation_without_a_request_opens_a_trace_of_its_own() -> None:
+    log = TraceLog()
+    with log.segment("Lambda OrderWorkerFunction") as header:
+        parts = parse_header(header)
+        assert parts["Sampled"] == "1"
+        assert parts["Root"].startswith("1-")
+    assert parse_header("Root=1-a-b;Parent=53995c3f42cd8ad8;Sampled=1") == {
+        "Root": "1-a-b",
+        "Parent": "53995c3f42cd8ad8",
+        "Sampled": "1",
+    }
