@@ -53,10 +53,12 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
     and SAM CLI's ``cfn_language_extensions``): ``Fn::ForEach::Name: [Identifier, [items], body]``
     in Conditions, Resources (also inside a resource's Properties) and Outputs, nested loops
     included; in each copy of the body ``${Identifier}`` becomes the item, ``&{Identifier}`` the
-    item without its non-alphanumeric characters, and ``{"Ref": Identifier}`` the item. Then
-    ``Fn::FindInMap`` with literal arguments is looked up in Mappings, and an ``Fn::Sub`` with a
-    variable map whose variables are all literal is written out (``${!x}`` stays ``${x}``), as the
-    transform does. A template without the transform is returned unchanged (a copy).
+    item without its non-alphanumeric characters, and ``{"Ref": Identifier}`` the item. In each copy
+    the transform then resolves what needs nothing deployed: ``Fn::FindInMap`` with literal
+    arguments, and an ``Fn::Sub`` whose every variable is literal (its own map's, or none left) is
+    written out (``${!x}`` stays ``${x}``); so ``{"Ref": {"Fn::Sub": "${Name}Table"}}`` becomes
+    ``{"Ref": "OrdersTable"}``. Everything outside the loops is left as written. A template without
+    the transform is returned unchanged (a copy).
     """
     transforms = template.get("Transform", [])
     transforms = [transforms] if isinstance(transforms, str) else list(transforms)
@@ -89,7 +91,7 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
                 produced: dict[str, Any] = {}
                 for item in items:
                     text = str(item).lower() if isinstance(item, bool) else str(item)
-                    copy = loops(substitute(body, identifier, text), in_resources)
+                    copy = resolve(loops(substitute(body, identifier, text), in_resources))
                     if clash := produced.keys() & copy.keys():
                         raise ValueError(f"{key} produces {sorted(clash)} twice")
                     produced.update(copy)
@@ -114,8 +116,8 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
         ((function, args),) = node.items()
         if function == "Fn::FindInMap" and isinstance(args, list) and all(isinstance(a, str) for a in args[:3]):
             return mappings[args[0]][args[1]][args[2]]
-        if function == "Fn::Sub" and isinstance(args, list) and len(args) == 2:
-            text, variables = args
+        if function == "Fn::Sub":
+            text, variables = (args, {}) if isinstance(args, str) else [*args, {}][:2]
             literal = isinstance(text, str) and all(isinstance(v, str) for v in variables.values())
             if literal and all(name in variables for name in _SUB_VARIABLE.findall(text)):
                 return _SUB_VARIABLE.sub(lambda m: variables[m.group(1)], text).replace("${!", "${")
@@ -127,7 +129,7 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
         result["Transform"] = remaining[0] if len(remaining) == 1 else remaining
     for section in ("Conditions", "Resources", "Outputs"):
         if section in template:
-            result[section] = resolve(loops(template[section], in_resources=section == "Resources"))
+            result[section] = loops(template[section], in_resources=section == "Resources")
     return result
 
 
