@@ -10,7 +10,9 @@ generated resource under its own logical id, as CloudFormation does.
 from __future__ import annotations
 
 import functools
+import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +175,14 @@ def function_environment_names(logical_id: str) -> set[str]:
     own = template["Resources"][logical_id]["Properties"].get("Environment", {}).get("Variables", {})
     shared = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
     return set(own) | set(shared)
+
+
+def write_expanded(out: Path, path: Path = TEMPLATE) -> Path:
+    """The expanded template as JSON, for the tools that do not expand ``Fn::ForEach`` (checkov)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(load(path), indent=1) + "\n")
+    return out
+
+
+if __name__ == "__main__":  # `python -m devtools.template OUT`: what `make lint` hands checkov
+    write_expanded(Path(sys.argv[1]))
