@@ -8,6 +8,7 @@ A resource added since is added there too (with the reason in the commit), never
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,10 @@ def test_a_loop_that_writes_an_existing_logical_id_is_refused() -> None:
 def test_a_template_without_the_transform_is_left_alone() -> None:
     plain = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn::ForEach::X": ["N", ["A"], {"${N}": {}}]}}
     assert expand_language_extensions(plain) == plain
+
+
+def test_every_environment_lets_sam_expand_the_loops() -> None:
+    # SAM CLI 1.170 expands AWS::LanguageExtensions locally only when asked; `sam build` fails without.
+    config = tomllib.loads((template.ROOT / "samconfig.toml").read_text())
+    for environment in ("default", "staging", "prod"):
+        assert config[environment]["global"]["parameters"]["language_extensions"] is True, environment
