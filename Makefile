@@ -9,6 +9,9 @@ SAM_VENV := .venv-sam
 SAM_CLI_VERSION := 1.170.0
 # checkov pins boto3 far below the app's, so it gets its own venv (pyproject group `checkov`).
 CHECKOV_VENV := .local/venv-checkov
+# checkov does not expand Fn::ForEach (template.yaml's loops, docs/TEMPLATE.md): it scans the
+# template as CloudFormation receives it after AWS::LanguageExtensions, written by devtools/template.py.
+EXPANDED_TEMPLATE := .local/template.expanded.json
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 # sam build must find the real python3.13 first on PATH, not a pyenv shim.
@@ -125,7 +128,8 @@ lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff, mypy, cfn-lint, che
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml deploy/github-oidc.yaml
-	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml -f deploy/github-oidc.yaml
+	$(PY) -m devtools.template $(EXPANDED_TEMPLATE)
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f $(EXPANDED_TEMPLATE) -f deploy/github-oidc.yaml
 	$(MAKE) --no-print-directory lint-workflows
 
 # The workflows against GitHub's workflow schema (vendored in check-jsonschema, no download) and
@@ -161,7 +165,8 @@ test: install graphiql browser app-deps ## every check: lint, types, templates, 
 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary
 	$(VENV)/bin/cfn-lint template.yaml
-	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f template.yaml
+	$(PY) -m devtools.template $(EXPANDED_TEMPLATE)
+	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f $(EXPANDED_TEMPLATE)
 	$(PY) -m pytest tests/security
 
 clean: ## remove venvs, build output and caches

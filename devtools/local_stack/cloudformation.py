@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devtools import template as template_module
 from devtools.template import ROOT, TEMPLATE
 
 CACHE_DIR = ROOT / ".local"
@@ -39,9 +40,14 @@ def _sam_python() -> Path:
 
 
 def translated_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """The translated template, cached by content: an unchanged template costs no translation."""
+    """The translated template, cached by content: an unchanged template costs no translation.
+
+    The translator reads the template through ``devtools.template.load()``, which expands its
+    ``Fn::ForEach`` loops first (docs/TEMPLATE.md), so the expander's code is part of the key too.
+    """
     translator = Path(__file__).with_name("sam_translate.py")
-    digest = hashlib.sha256(path.read_bytes() + translator.read_bytes()).hexdigest()[:20]
+    expander = Path(template_module.__file__)
+    digest = hashlib.sha256(path.read_bytes() + translator.read_bytes() + expander.read_bytes()).hexdigest()[:20]
     cache = CACHE_DIR / f"template.{digest}.json"
     if cache.exists():
         cached: dict[str, Any] = json.loads(cache.read_text())

@@ -3,6 +3,9 @@
 Run by ``cloudformation.translated_template`` with the SAM CLI's own interpreter (.venv-sam):
 aws-sam-translator pins a pydantic the application's venv cannot share. Prints JSON on stdout.
 
+The template is read with ``devtools.template.load()``: its ``Fn::ForEach`` loops (the
+``AWS::LanguageExtensions`` transform, which the SAM translator does not run) are expanded first.
+
 Local code locations are not S3 URIs, which the translator insists on, so they are rewritten to
 ``s3://local-code/<path>`` before the translation; the local stack reads the path back from the key.
 """

@@ -4,7 +4,9 @@ cfn-lint is checked once, in tests/template/test_template.py (and by `make lint`
 
 checkov lives in its own venv (its pins hold boto3 far below the app's): `make install` /
 `make lint` create it at .local/venv-checkov from pyproject's `checkov` group. It runs with
---skip-download, so it never calls out to the vendor's platform.
+--skip-download, so it never calls out to the vendor's platform. checkov does not expand
+template.yaml's Fn::ForEach loops, so it scans the expanded template (devtools.template.write_expanded),
+as `make lint` does: every generated resource is checked, and its skips are found.
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ def _skips_in_template() -> dict[tuple[str, str], str]:
 
 
 @pytest.fixture(scope="module")
-def checkov_report() -> dict[str, Any]:
+def checkov_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not CHECKOV.exists():
         pytest.skip(f"{CHECKOV.relative_to(ROOT)} is missing: run `make install` or `make lint` (checkov's own venv)")
+    expanded = template.write_expanded(tmp_path_factory.mktemp("checkov") / "template.expanded.json")
     run = subprocess.run(
-        [str(CHECKOV), "--skip-download", "--framework", "cloudformation", "-f", "template.yaml", "-o", "json"],
+        [str(CHECKOV), "--skip-download", "--framework", "cloudformation", "-f", str(expanded), "-o", "json"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -45,7 +48,8 @@ def checkov_report() -> dict[str, Any]:
         check=False,
     )
     report = json.loads(run.stdout)
-    return report[0] if isinstance(report, list) else report
+    scanned: dict[str, Any] = report[0] if isinstance(report, list) else report
+    return scanned
 
 
 def test_checkov_has_no_failed_check(checkov_report: dict[str, Any]) -> None:
