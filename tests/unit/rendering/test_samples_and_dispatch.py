@@ -15,12 +15,12 @@ from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
 from ape_moments.media.renders import (
     GAVE_UP_MESSAGE,
-    RenderKind,
     RenderRequest,
     album_pdf_key,
     collage_output_key,
     render_id_of,
 )
+from ape_moments.models import Kind as RenderKind
 from ape_moments.reactions.render import submission_of as submission_of_change
 from ape_moments.reactions.wiring import ALBUMS, COLLAGES
 from tests.conftest import EVENTS, FakeContext, load_handler
