@@ -31,14 +31,18 @@ from ape_moments.settings import (
     UploadEventsSettings,
 )
 
-# The two kinds of media item, by their kind.
+# The two kinds of media item, by their kind, and their functions' settings.
 MEDIA_KINDS: Mapping[Kind, MediaItemKind[Any, Any]] = {Kind.ALBUM: ALBUMS, Kind.COLLAGE: COLLAGES}
+_SETTINGS: Mapping[Kind, type[AlbumSettings | CollageSettings]] = {
+    Kind.ALBUM: AlbumSettings,
+    Kind.COLLAGE: CollageSettings,
+}
 
 
 @functools.cache
 def item_settings(kind: Kind) -> AlbumSettings | CollageSettings:
     """An album function's settings or a collage function's: each names only its own table."""
-    return (AlbumSettings if kind is Kind.ALBUM else CollageSettings).from_environment()
+    return _SETTINGS[kind].from_environment()
 
 
 def _table_name(config: AlbumSettings | CollageSettings) -> str:
