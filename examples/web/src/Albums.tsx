@@ -4,7 +4,7 @@
 import type { Album, Api } from './api';
 import { AddToOrder, type CartLine } from './cart';
 import type { Currency } from './catalog';
-import { MediaItemDetail, MediaItemsPage, useMediaItem } from './MediaItems';
+import { MediaItemDetail, MediaItemsPage, useMediaItem, type MediaItemDetailProps } from './MediaItems';
 import { Uploader } from './Uploader';
 
 export function Albums({ api, currency, onAdd }: { api: Api; currency: Currency; onAdd: (line: CartLine) => void }) {
@@ -15,25 +15,13 @@ export function Albums({ api, currency, onAdd }: { api: Api; currency: Currency;
       hint={(album) => `${album.imageCount} photos, ${album.status.toLowerCase()}`}
       placeholder="Create or choose an album to upload photos."
       detail={(albumId, onChanged) => (
-        <AlbumDetail key={albumId} api={api} albumId={albumId} currency={currency} onAdd={onAdd} onChanged={onChanged} />
+        <AlbumDetail key={albumId} api={api} id={albumId} currency={currency} onAdd={onAdd} onChanged={onChanged} />
       )}
     />
   );
 }
 
-function AlbumDetail({
-  api,
-  albumId,
-  currency,
-  onAdd,
-  onChanged,
-}: {
-  api: Api;
-  albumId: string;
-  currency: Currency;
-  onAdd: (line: CartLine) => void;
-  onChanged: () => void;
-}) {
+function AlbumDetail({ api, id: albumId, currency, onAdd, onChanged }: MediaItemDetailProps) {
   const view = useMediaItem<Album>(api, 'album', albumId, onChanged);
   const { photos, listedKeys, act, refresh } = view;
 

@@ -6,7 +6,7 @@ import { useId, useState } from 'react';
 import { TEMPLATE_CELLS, type Api, type Collage, type CollageTemplate } from './api';
 import { AddToOrder, type CartLine } from './cart';
 import type { Currency } from './catalog';
-import { MediaItemDetail, MediaItemsPage, useMediaItem } from './MediaItems';
+import { MediaItemDetail, MediaItemsPage, useMediaItem, type MediaItemDetailProps } from './MediaItems';
 import { Uploader } from './Uploader';
 
 const TEMPLATE_LABELS: Record<CollageTemplate, string> = {
@@ -39,25 +39,13 @@ export function Collages({ api, currency, onAdd }: { api: Api; currency: Currenc
       hint={(collage) => collage.status.toLowerCase()}
       placeholder="Create or choose a collage."
       detail={(collageId, onChanged) => (
-        <CollageDetail key={collageId} api={api} collageId={collageId} currency={currency} onAdd={onAdd} onChanged={onChanged} />
+        <CollageDetail key={collageId} api={api} id={collageId} currency={currency} onAdd={onAdd} onChanged={onChanged} />
       )}
     />
   );
 }
 
-function CollageDetail({
-  api,
-  collageId,
-  currency,
-  onAdd,
-  onChanged,
-}: {
-  api: Api;
-  collageId: string;
-  currency: Currency;
-  onAdd: (line: CartLine) => void;
-  onChanged: () => void;
-}) {
+function CollageDetail({ api, id: collageId, currency, onAdd, onChanged }: MediaItemDetailProps) {
   const view = useMediaItem<Collage>(api, 'collage', collageId, onChanged);
   const { photos, listedKeys, act, refresh } = view;
   const [picked, setPicked] = useState<string[]>([]);

@@ -4,7 +4,18 @@
 // collage's template and photo picking, an album's PDF).
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { describeError, idArgument, MEDIA_TYPE, type Api, type Connection, type MediaKind, type Photo } from './api';
+import type { CartLine } from './cart';
+import type { Currency } from './catalog';
 import { keepThumbnails, LiveBadge, useLive, type LiveState } from './live';
+
+// What a kind's detail page is given: the chosen item's id, and the page's own context.
+export interface MediaItemDetailProps {
+  api: Api;
+  id: string;
+  currency: Currency;
+  onAdd: (line: CartLine) => void;
+  onChanged: () => void;
+}
 
 interface MediaItem {
   name: string;

@@ -8,7 +8,6 @@ is written once in ``items``, ``item_service`` and ``resolvers``.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -16,9 +15,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import ValidationError
-from ape_moments.media.items import MediaItem, MediaItemKind, MediaItemUpdate
+from ape_moments.media.items import MediaItem, MediaItemKind, MediaItemUpdate, new_item_fields
 from ape_moments.models import PEOPLE, STAFF, ApiModel, Kind, Name, ObjectId, StatusRules
 
 # Bounds the album item: every counted photo's name is kept in it to count each photo once.
@@ -107,19 +105,8 @@ def check_submission(album: Album, change: UpdateAlbumInput, photos: Callable[[]
 
 def new_album(request: CreateAlbumInput, *, customer_id: str, now: datetime) -> Album:
     """A new album takes uploads at once: UPLOADING, no photos, its own prefix."""
-    album_id = str(uuid.uuid4())
-    timestamp = to_aws_datetime(now)
-    return Album(
-        album_id=album_id,
-        customer_id=customer_id,
-        name=request.name,
-        description=request.description,
-        s3_prefix=f"{Kind.ALBUM.prefix}{album_id}/",
-        image_count=0,
-        status=AlbumStatus.UPLOADING,
-        created_at=timestamp,
-        updated_at=timestamp,
-    )
+    new = new_item_fields(Kind.ALBUM, name=request.name, customer_id=customer_id, now=now)
+    return Album(**new, description=request.description, image_count=0, status=AlbumStatus.UPLOADING)
 
 
 ALBUMS = MediaItemKind(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -21,9 +20,8 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import ValidationError
-from ape_moments.media.items import MediaItem, MediaItemKind, MediaItemUpdate
+from ape_moments.media.items import MediaItem, MediaItemKind, MediaItemUpdate, new_item_fields
 from ape_moments.models import PEOPLE, STAFF, ApiModel, Kind, Name, ObjectId, StatusRules
 
 MAX_METADATA_BYTES = 4096
@@ -216,19 +214,8 @@ def check_submission(
 
 def new_collage(request: CreateCollageInput, *, customer_id: str, now: datetime) -> Collage:
     """A new collage is a DRAFT with no images yet, under its own prefix."""
-    collage_id = str(uuid.uuid4())
-    timestamp = to_aws_datetime(now)
-    return Collage(
-        collage_id=collage_id,
-        customer_id=customer_id,
-        name=request.name,
-        template=request.template,
-        s3_prefix=f"{Kind.COLLAGE.prefix}{collage_id}/",
-        status=CollageStatus.DRAFT,
-        metadata=request.metadata,
-        created_at=timestamp,
-        updated_at=timestamp,
-    )
+    new = new_item_fields(Kind.COLLAGE, name=request.name, customer_id=customer_id, now=now)
+    return Collage(**new, template=request.template, status=CollageStatus.DRAFT, metadata=request.metadata)
 
 
 COLLAGES = MediaItemKind(

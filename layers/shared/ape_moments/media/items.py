@@ -12,6 +12,7 @@ The service (``item_service``), the repository (``item_repository``) and the res
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 from pydantic import create_model, model_validator
 from pydantic.alias_generators import to_camel
 
+from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import Conflict
 from ape_moments.media.uploads import PresignUploadRequest
 from ape_moments.models import MEDIA_ITEMS, ApiModel, InputRequest, Kind, ObjectId, StatusRules, StoredModel
@@ -78,6 +80,21 @@ class MediaItem(StoredModel):
 
     def to_graphql(self, *, rendered_url: str | None = None) -> dict[str, Any]:
         raise NotImplementedError
+
+
+def new_item_fields(kind: Kind, *, name: str, customer_id: str, now: datetime) -> dict[str, Any]:
+    """What every new item starts with: a new id, its owner and name, its own upload prefix
+    (``albums/{id}/``), created and updated now. The kind adds its status and fields."""
+    item_id = str(uuid.uuid4())
+    timestamp = to_aws_datetime(now)
+    return {
+        id_attribute(kind): item_id,
+        "customer_id": customer_id,
+        "name": name,
+        "s3_prefix": f"{kind.prefix}{item_id}/",
+        "created_at": timestamp,
+        "updated_at": timestamp,
+    }
 
 
 class MediaItemUpdate(ApiModel):
