@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, output_prefix
+from ape_moments.media.renders import GAVE_UP_MESSAGE, output_prefix
+from ape_moments.models import Kind
 from ape_moments.table import Condition
 from tests.conftest import BUCKET, FakeContext, cognito_identity, load_handler, owner_of
 from tests.security.faults import REFUSED_KINDS, Fault, Injector, injector, total_attempts
@@ -41,8 +42,8 @@ def _album(flow: Flow, owner: dict[str, Any]) -> str:
 
 KINDS = {
     # Where each kind's outputs go: one key under it per submission (renders/.../{id}/{renderId}/...).
-    "collage": (_collage, collages, lambda item_id: output_prefix(RenderKind.COLLAGE, item_id), "FAILED"),
-    "album": (_album, albums, lambda item_id: output_prefix(RenderKind.ALBUM, item_id), "READY"),
+    "collage": (_collage, collages, lambda item_id: output_prefix(Kind.COLLAGE, item_id), "FAILED"),
+    "album": (_album, albums, lambda item_id: output_prefix(Kind.ALBUM, item_id), "READY"),
 }
 
 

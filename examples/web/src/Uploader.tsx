@@ -1,7 +1,7 @@
 // Drag-and-drop (or choose) several photos; each shows its progress, then whether the booth's
 // upload check accepted it (it appears in the listing) or refused it, and why.
 import { useEffect, useId, useRef, useState, type DragEvent } from 'react';
-import { describeError, type Api } from './api';
+import { describeError, type Api, type MediaTarget } from './api';
 import { presign, put, declaredType } from './uploads';
 
 // The upload check decides within 20 s of landing (SPEC 7); past this, the file was refused.
@@ -24,7 +24,7 @@ export function Uploader({
   onLanded,
 }: {
   api: Api;
-  target: { albumId: string } | { collageId: string };
+  target: MediaTarget;
   listedKeys: Set<string>;
   onLanded: () => void;
 }) {

@@ -100,6 +100,17 @@ export interface Photo {
   uploadedAt: string;
 }
 
+// Albums and collages: one parameterised kind of media item (the backend's media/items.py). The
+// operations follow the kind's type name: getAlbum / getCollage, listAlbumPhotos, onAlbumUpdated...
+export type MediaKind = 'album' | 'collage';
+export const MEDIA_TYPE: Record<MediaKind, string> = { album: 'Album', collage: 'Collage' };
+export interface MediaTarget {
+  kind: MediaKind;
+  id: string;
+}
+// The arguments naming one item: { albumId } or { collageId }.
+export const idArgument = ({ kind, id }: MediaTarget): Record<string, string> => ({ [`${kind}Id`]: id });
+
 export interface Album {
   albumId: string;
   customerId: string;

@@ -1,6 +1,6 @@
 // Uploads as SPEC 5 has them: ask the API for a presigned PUT, then PUT the file with the
 // Content-Type that was declared. XMLHttpRequest (not fetch) because it reports upload progress.
-import type { Api } from './api';
+import { idArgument, MEDIA_TYPE, type Api, type MediaTarget } from './api';
 
 export const ACCEPTED_TYPES: Record<string, string[]> = {
   'image/jpeg': ['jpg', 'jpeg'],
@@ -36,9 +36,7 @@ export function put(url: string, file: File, contentType: string, onProgress: (f
   });
 }
 
-export async function presign(api: Api, target: { albumId: string } | { collageId: string }, file: File): Promise<PresignedUpload> {
-  const args = { ...target, fileName: file.name, contentType: declaredType(file), fileSize: file.size };
-  return 'albumId' in target
-    ? api.mutate<PresignedUpload>('presignAlbumUpload', args)
-    : api.mutate<PresignedUpload>('presignCollageUpload', args);
+export async function presign(api: Api, target: MediaTarget, file: File): Promise<PresignedUpload> {
+  const args = { ...idArgument(target), fileName: file.name, contentType: declaredType(file), fileSize: file.size };
+  return api.mutate<PresignedUpload>(`presign${MEDIA_TYPE[target.kind]}Upload`, args);
 }

@@ -11,10 +11,12 @@ from ape_moments.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import AppSyncResolver
+    from aws_lambda_powertools.event_handler.graphql_appsync.router import Router
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
-def current_caller(app: AppSyncResolver) -> Caller:
+def current_caller(app: Router) -> Caller:
+    """Who made the request ``app`` (a resolver, or a Router included in one) is resolving."""
     return caller_from_identity(app.current_event.get("identity") if app.current_event else None)
 
 

@@ -39,7 +39,7 @@ EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 class StreamKind[M: BaseModel]:
     """What one table's stream carries: the kind's name and the model its items validate as."""
 
-    name: str  # "order", "album", "collage", "photo"
+    name: str  # a Kind: "order", "album", "collage", "photo"
     model: type[M]
 
 

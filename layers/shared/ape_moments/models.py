@@ -28,6 +28,42 @@ PageLimit = Annotated[StrictInt, Field(ge=1, le=100)]
 # reports under an album or collage is still checked (and refused if it is no photo).
 PHOTO_KEY = re.compile(r"(?P<parent>(?P<kind>albums|collages)/(?P<item_id>[A-Za-z0-9_-]{1,64})/)(?P<name>[^/]{1,200})")
 PhotoKey = Annotated[str, Field(min_length=1, max_length=256, pattern=rf"^{PHOTO_KEY.pattern}$")]
+
+
+class Kind(StrEnum):
+    """The one kind type: what a table holds, a stream carries, a render makes, an order item
+    names, a subscription follows. Shared vocabulary (names only, no domain's models): its value
+    is the change stream's kind name and the render queue's ``kind``."""
+
+    ORDER = "order"
+    ALBUM = "album"
+    COLLAGE = "collage"
+    PHOTO = "photo"
+
+    @property
+    def type_name(self) -> str:
+        """The GraphQL type: ``Album``."""
+        return self.value.capitalize()
+
+    @property
+    def id_field(self) -> str:
+        """The table's key attribute and the object's id field: ``albumId`` (a photo's: ``key``)."""
+        return "key" if self is Kind.PHOTO else f"{self.value}Id"
+
+    @property
+    def prefix(self) -> str:
+        """An album's or collage's uploads live under ``albums/{id}/``, ``collages/{id}/``."""
+        return f"{self.value}s/"
+
+    @classmethod
+    def of_prefix(cls, segment: str) -> Kind:
+        """``albums`` (a photo key's first segment) -> ALBUM."""
+        return cls(segment.removesuffix("s"))
+
+
+# Albums and collages: one parameterised kind of media item (``ape_moments.media.items``).
+MEDIA_ITEMS = (Kind.ALBUM, Kind.COLLAGE)
+
 # `name` of an album or a collage (SPEC 4: 1 to 100 characters).
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ape_moments import aws
-from ape_moments.media.album_repository import AlbumsRepository
-from ape_moments.media.albums import Album, AlbumStatus, CreateAlbumInput, new_album
-from ape_moments.media.collage_repository import CollagesRepository
-from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate, CreateCollageInput, new_collage
+from ape_moments.media.albums import ALBUMS, Album, AlbumStatus, CreateAlbumInput, new_album
+from ape_moments.media.collages import COLLAGES, Collage, CollageStatus, CollageTemplate, CreateCollageInput, new_collage
+from ape_moments.media.item_repository import MediaItemsRepository
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
 from tests.conftest import BUCKET, owner_of
@@ -17,12 +16,12 @@ from tests.conftest import BUCKET, owner_of
 __all__ = ["owner_of"]  # the tests import it from here with the other seeding helpers
 
 
-def albums() -> AlbumsRepository:
-    return AlbumsRepository("AlbumsTable", aws.client("dynamodb"))
+def albums() -> MediaItemsRepository[Album]:
+    return MediaItemsRepository(ALBUMS, "AlbumsTable", aws.client("dynamodb"))
 
 
-def collages() -> CollagesRepository:
-    return CollagesRepository("CollagesTable", aws.client("dynamodb"))
+def collages() -> MediaItemsRepository[Collage]:
+    return MediaItemsRepository(COLLAGES, "CollagesTable", aws.client("dynamodb"))
 
 
 def photos() -> PhotosRepository:

@@ -15,12 +15,12 @@ from ape_moments.media.albums import Album, AlbumStatus
 from ape_moments.media.collages import Collage, CollageStatus, CollageTemplate
 from ape_moments.media.renders import (
     GAVE_UP_MESSAGE,
-    RenderKind,
     RenderRequest,
     album_pdf_key,
     collage_output_key,
     render_id_of,
 )
+from ape_moments.models import Kind
 from ape_moments.reactions.render import submission_of as submission_of_change
 from ape_moments.reactions.wiring import ALBUMS, COLLAGES
 from tests.conftest import EVENTS, FakeContext, load_handler
@@ -130,9 +130,9 @@ def submission_of(record: dict[str, Any]) -> RenderRequest | None:
 def test_a_move_into_processing_is_a_submission() -> None:
     # The render id is the submission's updatedAt: its redeliveries share one output key.
     collage_render, album_render = _submitted("collage"), _submitted("album")
-    expected_collage = RenderRequest(kind=RenderKind.COLLAGE, id=SAMPLE_COLLAGE_ID, render_id=collage_render)
+    expected_collage = RenderRequest(kind=Kind.COLLAGE, id=SAMPLE_COLLAGE_ID, render_id=collage_render)
     assert submission_of(_record("collage")) == expected_collage
-    expected_album = RenderRequest(kind=RenderKind.ALBUM, id=SAMPLE_ALBUM_ID, render_id=album_render)
+    expected_album = RenderRequest(kind=Kind.ALBUM, id=SAMPLE_ALBUM_ID, render_id=album_render)
     assert submission_of(_record("album")) == expected_album
     assert collage_render.isalnum()
     assert collage_render != album_render

@@ -15,27 +15,43 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ape_moments.models import StoredModel
+from ape_moments.models import Kind, StoredModel
 
 # Presigned at read time, per caller (never stored): a broadcast carries none (SPEC section 10).
 URL_FIELDS = frozenset({"pdfUrl", "outputImageUrl", "downloadUrl", "url", "thumbnailUrl"})
 
 
 @dataclass(frozen=True)
-class LiveKind:
-    type_name: str  # the GraphQL type
-    key: str  # the table's key attribute, the object's id field and the subscription's id argument
+class Followed:
+    """How a kind's objects are published: the names come from the kind (``Kind.ALBUM``: the
+    type ``Album``, its id ``albumId``, the mutation ``publishAlbumUpdated(album: ...)``)."""
+
+    kind: Kind
     model: type[StoredModel]
-    mutation: str  # the backend-only publish mutation of @aws_subscribe
-    argument: str  # its AWSJSON argument
     url_fields: frozenset[str]  # the type's own URL fields, published as null
     # nullable object fields and their fields, selected even when null (GraphQL needs a selection)
     null_objects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    @property
+    def type_name(self) -> str:  # the GraphQL type
+        return self.kind.type_name
+
+    @property
+    def key(self) -> str:  # the table's key attribute, the object's id field and the subscription's id argument
+        return self.kind.id_field
+
+    @property
+    def mutation(self) -> str:  # the backend-only publish mutation of @aws_subscribe
+        return f"publish{self.type_name}Updated"
+
+    @property
+    def argument(self) -> str:  # its AWSJSON argument
+        return self.kind.value
+
 
 @dataclass(frozen=True)
 class Publication:
-    kind: LiveKind
+    kind: Followed
     payload: dict[str, Any]  # the GraphQL object
 
     @property
@@ -71,7 +87,7 @@ def selection_set(value: Mapping[str, Any], null_objects: Mapping[str, tuple[str
     return "{ " + " ".join(fields) + " }"
 
 
-def client_view(kind: LiveKind, item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def client_view(kind: Followed, item: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The object a get query would return for this stored item, with URL fields null.
 
     An item without the kind's key is not one of its objects (None); one that has the key but
@@ -82,7 +98,7 @@ def client_view(kind: LiveKind, item: Mapping[str, Any] | None) -> dict[str, Any
     return view_of(kind, kind.model.model_validate(item))
 
 
-def view_of(kind: LiveKind, model: StoredModel | None) -> dict[str, Any] | None:
+def view_of(kind: Followed, model: StoredModel | None) -> dict[str, Any] | None:
     """``client_view`` of an object already decoded (a ``Change``'s old or new)."""
     if model is None:
         return None
@@ -100,7 +116,7 @@ def _without_urls(value: Any) -> Any:
 
 
 def publication(
-    kind: LiveKind, event_name: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    kind: Followed, event_name: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> Publication | None:
     """INSERT and MODIFY publish the new object when what a client sees changed; REMOVE nothing
     (the get query answers null for it: there is no object to match arguments against)."""
@@ -110,7 +126,7 @@ def publication(
 
 
 def publication_of_models(
-    kind: LiveKind, event_name: str, old: StoredModel | None, new: StoredModel | None
+    kind: Followed, event_name: str, old: StoredModel | None, new: StoredModel | None
 ) -> Publication | None:
     """``publication`` of a change already decoded into models (what the change stream hands over)."""
     if event_name == "REMOVE":
@@ -119,7 +135,7 @@ def publication_of_models(
 
 
 def _publication(
-    kind: LiveKind, event_name: str, before: Callable[[], dict[str, Any] | None], after: dict[str, Any] | None
+    kind: Followed, event_name: str, before: Callable[[], dict[str, Any] | None], after: dict[str, Any] | None
 ) -> Publication | None:
     if after is None or (event_name == "MODIFY" and before() == after):
         return None

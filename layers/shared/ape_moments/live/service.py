@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ape_moments.caller import Caller
 from ape_moments.live.access import SubscriptionRequest, check_owner, check_scope
-from ape_moments.live.publications import LiveKind
+from ape_moments.live.publications import Followed
 
 
 class Owned(Protocol):
@@ -24,7 +24,7 @@ class OwnedTable(Protocol):
 class SubscriptionAccess:
     """Runs when a client subscribes (the subscription field's resolver): refuses per SPEC 10."""
 
-    def __init__(self, subscriptions: Mapping[str, LiveKind], tables: Mapping[str, OwnedTable]) -> None:
+    def __init__(self, subscriptions: Mapping[str, Followed], tables: Mapping[str, OwnedTable]) -> None:
         self._subscriptions = subscriptions  # subscription field -> the kind it follows
         self._tables = tables  # GraphQL type name -> its repository
 

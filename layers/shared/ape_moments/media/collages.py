@@ -1,5 +1,8 @@
-"""Collages' rules and models (SPEC section 4): the status state machine, inputs, the stored
-collage, and the rules for its JSON fields. Pure rules, no I/O.
+"""Collages' own rules and models (SPEC sections 4, 8): the status state machine, the template,
+the inputs, the stored collage, the rules for its JSON fields, what a submission checks, and
+``COLLAGES``, the collage's row of the media items' table of differences (``items``). Pure rules,
+no I/O. What collages share with albums is written once in ``items``, ``item_service`` and
+``resolvers``.
 
 AppSync hands AWSJSON arguments to the resolver as JSON strings. ``metadata`` is stored as
 compact JSON text (the client's values exactly, no float or Decimal round trip) and
@@ -10,35 +13,22 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import ValidationError
-from ape_moments.models import (
-    PEOPLE,
-    STAFF,
-    ApiModel,
-    InputRequest,
-    ListRequest,
-    Name,
-    ObjectId,
-    StatusRules,
-    StoredModel,
-)
+from ape_moments.media.items import MediaItem, MediaItemKind, MediaItemUpdate, new_item_fields
+from ape_moments.models import PEOPLE, STAFF, ApiModel, Kind, Name, ObjectId, StatusRules
 
-COLLAGES_PREFIX = "collages/"
 MAX_METADATA_BYTES = 4096
 MAX_SOURCE_IMAGES = 16
 # What follows the collage's prefix in a key this backend issues (see uploads.object_key):
 # one path segment of safe characters, so no traversal into another prefix.
 _KEY_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
-# collages/{collageId}/{image name}: the only keys presignCollageUpload hands out.
-COLLAGE_IMAGE_KEY = re.compile(rf"{COLLAGES_PREFIX}(?P<item_id>[A-Za-z0-9_-]{{1,64}})/(?P<name>[^/]+)")
 
 
 # ---- the state machine ----------------------------------------------------------------------
@@ -84,7 +74,7 @@ PHOTOS_PER_TEMPLATE = {
 }
 
 
-def check_submission(template: CollageTemplate, source_images: list[str] | None, listed: set[str]) -> list[str]:
+def check_sources(template: CollageTemplate, source_images: list[str] | None, listed: set[str]) -> list[str]:
     """SPEC 8's check at submission: exactly the template's number of the collage's own listed
     photos (``listed``: those of ``source_images`` that have a photo record under this collage).
     Returns the sources as checked; raises ValidationError naming sourceImages."""
@@ -154,19 +144,13 @@ class CreateCollageInput(ApiModel):
     metadata: Metadata | None = None
 
 
-CreateCollageRequest = InputRequest[CreateCollageInput]
+class UpdateCollageInput(MediaItemUpdate):
+    """An explicit null sourceImages or metadata removes it. template and sourceImages decide
+    the rendering: they change only while the collage is editable."""
 
-
-class GetCollageRequest(ApiModel):
-    collage_id: ObjectId
-
-
-ListCollagesRequest = ListRequest
-
-
-class UpdateCollageInput(ApiModel):
-    """Absent fields stay as they are; an explicit null sourceImages or metadata removes it."""
-
+    kind: ClassVar[Kind] = Kind.COLLAGE
+    not_null: ClassVar[tuple[str, ...]] = ("name", "template", "status")
+    content_fields: ClassVar[frozenset[str]] = frozenset({"template", "source_images"})
     collage_id: ObjectId
     name: Name | None = None
     template: CollageTemplate | None = None
@@ -175,13 +159,8 @@ class UpdateCollageInput(ApiModel):
     status: CollageStatus | None = None
 
     @model_validator(mode="after")
-    def _coherent(self) -> Self:
-        for required in ("name", "template", "status"):
-            if required in self.model_fields_set and getattr(self, required) is None:
-                raise ValueError(f"{required} may not be null")
-        if not self.model_fields_set - {"collage_id"}:
-            raise ValueError("give at least one of name, template, sourceImages, metadata, status")
-        prefix = f"{COLLAGES_PREFIX}{self.collage_id}/"
+    def _own_sources(self) -> Self:
+        prefix = f"{Kind.COLLAGE.prefix}{self.collage_id}/"
         for index, key in enumerate(self.source_images or []):
             if not (key.startswith(prefix) and _KEY_NAME.fullmatch(key.removeprefix(prefix))):
                 raise ValueError(f"sourceImages[{index}] must be a key of this collage's own images ({prefix}...)")
@@ -189,65 +168,65 @@ class UpdateCollageInput(ApiModel):
             raise ValueError("sourceImages may not list a key twice")
         return self
 
-    @property
-    def changes_content(self) -> bool:
-        """template and sourceImages decide the rendering; they change only while editable."""
-        return bool({"template", "source_images"} & self.model_fields_set)
-
-    def changed_fields(self) -> dict[str, Any]:
-        """The stored attributes to set (value) or remove (None), by their table names."""
-        return self.model_dump(mode="json", by_alias=True, include=self.model_fields_set - {"collage_id", "status"})
-
-
-UpdateCollageRequest = InputRequest[UpdateCollageInput]
-
-
-class DeleteCollageInput(ApiModel):
-    collage_id: ObjectId
-
-
-DeleteCollageRequest = InputRequest[DeleteCollageInput]
-
 
 # ---- the stored collage ---------------------------------------------------------------------
 
 
-class Collage(StoredModel):
+class Collage(MediaItem):
+    kind: ClassVar[Kind] = Kind.COLLAGE
     collage_id: str
-    customer_id: str
-    name: str
-    s3_prefix: str
     template: CollageTemplate
     source_images: list[str] | None = None
     # The rendered JPEG's key (set with COMPLETED); outputImageUrl is presigned from it when read.
     output_key: str | None = None
-    error_message: str | None = None  # why the last rendering failed (FAILED)
     status: CollageStatus
     metadata: str | None = None
-    created_at: str
-    updated_at: str
 
-    def to_graphql(self, *, output_image_url: str | None = None) -> dict[str, Any]:
+    @property
+    def rendered_key(self) -> str | None:
+        return self.output_key
+
+    @property
+    def source_keys(self) -> frozenset[str]:
+        return frozenset(self.source_images or [])
+
+    def to_graphql(self, *, rendered_url: str | None = None) -> dict[str, Any]:
         """AWSJSON fields leave as JSON text, the scalar's wire form; the output key never leaves."""
         graphql = self.model_dump(mode="json", by_alias=True, exclude={"output_key"})
-        graphql["outputImageUrl"] = output_image_url
+        graphql["outputImageUrl"] = rendered_url
         if self.source_images is not None:
             graphql["sourceImages"] = json.dumps(self.source_images)
         return graphql
 
 
+def check_submission(
+    collage: Collage, change: UpdateCollageInput, photos: Callable[[], Iterable[str]]
+) -> dict[str, Any]:
+    """SPEC 8: sourceImages (as this request leaves them) name exactly the template's number of
+    the collage's own listed photos, else ValidationError and nothing changes. The write must find
+    the collage as it was read (its ``updatedAt``), so the checked template and sources are the
+    ones submitted."""
+    template = change.template or collage.template
+    sources = change.source_images if "source_images" in change.model_fields_set else collage.source_images
+    check_sources(template, sources, set(photos()))
+    return {"updatedAt": collage.updated_at}
+
+
 def new_collage(request: CreateCollageInput, *, customer_id: str, now: datetime) -> Collage:
     """A new collage is a DRAFT with no images yet, under its own prefix."""
-    collage_id = str(uuid.uuid4())
-    timestamp = to_aws_datetime(now)
-    return Collage(
-        collage_id=collage_id,
-        customer_id=customer_id,
-        name=request.name,
-        template=request.template,
-        s3_prefix=f"{COLLAGES_PREFIX}{collage_id}/",
-        status=CollageStatus.DRAFT,
-        metadata=request.metadata,
-        created_at=timestamp,
-        updated_at=timestamp,
-    )
+    new = new_item_fields(Kind.COLLAGE, name=request.name, customer_id=customer_id, now=now)
+    return Collage(**new, template=request.template, status=CollageStatus.DRAFT, metadata=request.metadata)
+
+
+COLLAGES = MediaItemKind(
+    kind=Kind.COLLAGE,
+    model=Collage,
+    rules=COLLAGE_RULES,
+    create_input=CreateCollageInput,
+    update_input=UpdateCollageInput,
+    new=new_collage,
+    check_submission=check_submission,
+    rendered_attribute="outputKey",
+    failed_status=CollageStatus.FAILED,  # the owner may fix it and submit again (FAILED -> DRAFT)
+    sources_attribute="sourceImages",
+)

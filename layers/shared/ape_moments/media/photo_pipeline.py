@@ -32,13 +32,12 @@ from aws_lambda_powertools import Logger
 
 from ape_imaging.photos import CheckedPhoto, PhotoRefused, check_photo
 from ape_moments import metrics
-from ape_moments.media.albums import MAX_PHOTOS_PER_ALBUM
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_service import PhotoParents
 from ape_moments.media.photo_storage import LandedUpload, PhotoStorage, UploadGone
-from ape_moments.media.photos import ParentKind, Photo, PhotoParent, file_name_of, thumbnail_key
+from ape_moments.media.photos import Photo, PhotoParent, file_name_of, thumbnail_key
 from ape_moments.media.uploads import MAX_UPLOAD_BYTES
-from ape_moments.models import PHOTO_KEY
+from ape_moments.models import PHOTO_KEY, Kind
 from ape_moments.table import TransactionRefused, transact
 
 logger = Logger(child=True)
@@ -99,7 +98,7 @@ class PhotoPipeline:
         recorded = self._photos.get(upload.key)
         if recorded is not None:
             return self._again(upload, recorded)
-        kind = ParentKind(upload.key.split("/", 1)[0])
+        kind = Kind.of_prefix(upload.key.split("/", 1)[0])
         parent = self._parents.get(kind, upload.item_id)
         if parent is None:
             return self._refuse(upload, Refusal.OWNER_GONE, "its album or collage no longer exists")
@@ -138,11 +137,11 @@ class PhotoPipeline:
             version_id=upload.version_id,
         )
         self._storage.put_thumbnail(photo.thumbnail_key, checked.thumbnail, content_type=checked.thumbnail_content_type)
-        return self._record(upload, photo, parent.kind)
+        return self._record(upload, photo, parent)
 
-    def _record(self, upload: LandedUpload, photo: Photo, kind: ParentKind) -> Outcome:
+    def _record(self, upload: LandedUpload, photo: Photo, parent: PhotoParent) -> Outcome:
         """Record and count in one transaction; explain a refusal from what it handed back."""
-        added = self._parents.photo_added(kind, upload.item_id, now=photo.uploaded_at, max_photos=MAX_PHOTOS_PER_ALBUM)
+        added = self._parents.photo_added(parent.kind.kind, upload.item_id, now=photo.uploaded_at)
         try:
             transact(self._dynamodb, [self._photos.insert_action(photo), added])
         except TransactionRefused as refused:
@@ -156,7 +155,8 @@ class PhotoPipeline:
             self._storage.delete_every_version_of(photo.thumbnail_key)
             if refused.items[1] is None:
                 return self._refuse(upload, Refusal.OWNER_GONE, "its album or collage was deleted meanwhile")
-            return self._refuse(upload, Refusal.ALBUM_FULL, f"an album holds at most {MAX_PHOTOS_PER_ALBUM} photos")
+            full = f"{parent.kind.rules.noun} holds at most {parent.kind.max_photos} photos"
+            return self._refuse(upload, Refusal.ALBUM_FULL, full)
         metrics.photo_accepted(upload.key)
         logger.info("photo accepted", key=upload.key, width=photo.width, height=photo.height, size=photo.size)
         return Outcome.ACCEPTED

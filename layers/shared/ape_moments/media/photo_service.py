@@ -7,7 +7,7 @@ never existed. URLs are presigned when a photo is read, never stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,21 +16,20 @@ from aws_lambda_powertools import Logger
 from ape_moments.caller import Caller
 from ape_moments.clock import to_aws_datetime, utc_now
 from ape_moments.errors import NotFound
-from ape_moments.media.album_repository import AlbumsRepository
-from ape_moments.media.collage_repository import CollagesRepository
+from ape_moments.media.item_repository import MediaItemsRepository
+from ape_moments.media.items import PHOTO_COUNT
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media.photos import (
     DeletePhotoRequest,
     ListAlbumPhotosRequest,
     ListCollagePhotosRequest,
-    ParentKind,
     Photo,
     PhotoParent,
     parent_of_key,
 )
 from ape_moments.media_urls import MediaUrls
-from ape_moments.models import owner_condition
+from ape_moments.models import Kind, owner_condition
 from ape_moments.table import Condition, Page, TransactionRefused, transact
 from ape_moments.validation import parse
 
@@ -39,42 +38,41 @@ logger = Logger(child=True)
 
 class PhotoParents:
     """Albums and collages as the parents of photos: one GetItem each, and the parent's side of
-    a transaction that adds or removes a photo (an album counts it, a collage only exists)."""
+    a transaction that adds or removes a photo (a counting kind, the album, counts it; a collage
+    only has to exist, and keeps the photos its rendering names)."""
 
-    def __init__(self, albums: AlbumsRepository, collages: CollagesRepository) -> None:
-        self._albums = albums
-        self._collages = collages
+    def __init__(self, items: Mapping[Kind, MediaItemsRepository[Any]]) -> None:
+        self._items = items
 
-    def get(self, kind: ParentKind, item_id: str) -> PhotoParent | None:
-        if kind is ParentKind.ALBUM:
-            album = self._albums.get(item_id)
-            return PhotoParent.of_album(album) if album else None
-        collage = self._collages.get(item_id)
-        return PhotoParent.of_collage(collage) if collage else None
+    def get(self, kind: Kind, item_id: str) -> PhotoParent | None:
+        items = self._items[kind]
+        item = items.get(item_id)
+        return PhotoParent(items.kind, item) if item else None
 
-    def photo_added(self, kind: ParentKind, item_id: str, *, now: str, max_photos: int) -> dict[str, Any]:
-        """The parent must still exist; an album counts the photo, up to ``max_photos``."""
-        if kind is ParentKind.ALBUM:
-            when = Condition(below={"imageCount": max_photos})
-            return self._albums.update_action(item_id, {"updatedAt": now}, add={"imageCount": 1}, when=when)
-        return self._collages.check_action(item_id, when=Condition())
+    def photo_added(self, kind: Kind, item_id: str, *, now: str) -> dict[str, Any]:
+        """The parent must still exist; an album counts the photo, up to its limit."""
+        items = self._items[kind]
+        limit = items.kind.max_photos
+        if limit is None:
+            return items.check_action(item_id, when=Condition())
+        when = Condition(below={PHOTO_COUNT: limit})
+        return items.update_action(item_id, {"updatedAt": now}, add={PHOTO_COUNT: 1}, when=when)
 
     def photo_removed(self, parent: PhotoParent, key: str, *, owner_id: str | None, now: str) -> dict[str, Any]:
         """Still the caller's (unless admin), still in a status that allows it, key not a source."""
-        statuses = parent.rules.accepts_uploads
-        if parent.kind is ParentKind.ALBUM:
-            when = Condition(owner_id=owner_id, statuses=statuses)
-            return self._albums.update_action(parent.item_id, {"updatedAt": now}, add={"imageCount": -1}, when=when)
-        when = Condition(owner_id=owner_id, statuses=statuses, lacks=("sourceImages", key))
-        return self._collages.check_action(parent.item_id, when=when)
+        items = self._items[parent.kind.kind]
+        statuses = parent.kind.rules.accepts_uploads
+        sources = parent.kind.sources_attribute
+        when = Condition(owner_id=owner_id, statuses=statuses, lacks=(sources, key) if sources else None)
+        if parent.kind.max_photos is None:
+            return items.check_action(parent.item_id, when=when)
+        return items.update_action(parent.item_id, {"updatedAt": now}, add={PHOTO_COUNT: -1}, when=when)
 
-    def model_of(self, kind: ParentKind, item: dict[str, Any] | None) -> PhotoParent | None:
+    def model_of(self, kind: Kind, item: dict[str, Any] | None) -> PhotoParent | None:
         """The parent a refused transaction handed back."""
-        if kind is ParentKind.ALBUM:
-            album = self._albums.model_of(item)
-            return PhotoParent.of_album(album) if album else None
-        collage = self._collages.model_of(item)
-        return PhotoParent.of_collage(collage) if collage else None
+        items = self._items[kind]
+        model = items.model_of(item)
+        return PhotoParent(items.kind, model) if model else None
 
 
 class PhotoService:
@@ -99,19 +97,17 @@ class PhotoService:
 
     def list_album_photos(self, caller: Caller, arguments: dict[str, Any]) -> Page[dict[str, Any]]:
         request = parse(ListAlbumPhotosRequest, arguments)
-        return self._list(caller, ParentKind.ALBUM, request.album_id, request.limit, request.next_token)
+        return self._list(caller, Kind.ALBUM, request.album_id, request.limit, request.next_token)
 
     def list_collage_photos(self, caller: Caller, arguments: dict[str, Any]) -> Page[dict[str, Any]]:
         request = parse(ListCollagePhotosRequest, arguments)
-        return self._list(caller, ParentKind.COLLAGE, request.collage_id, request.limit, request.next_token)
+        return self._list(caller, Kind.COLLAGE, request.collage_id, request.limit, request.next_token)
 
-    def _list(
-        self, caller: Caller, kind: ParentKind, item_id: str, limit: int, token: str | None
-    ) -> Page[dict[str, Any]]:
+    def _list(self, caller: Caller, kind: Kind, item_id: str, limit: int, token: str | None) -> Page[dict[str, Any]]:
         """One GetItem (the parent: owner) and one Query a page; URLs are signed locally."""
         parent = self._visible(caller, kind, item_id)
         if parent is None:
-            raise NotFound(f"{'albumId' if kind is ParentKind.ALBUM else 'collageId'}: no such {kind.name.lower()}")
+            raise NotFound(f"{kind.id_field}: no such {kind.value}")
         return self._photos.list_for_parent(parent.prefix, limit=limit, token=token).map(self.shown)
 
     def shown(self, photo: Photo) -> dict[str, Any]:
@@ -120,7 +116,7 @@ class PhotoService:
             thumbnail_url=self._urls.url_for(photo.thumbnail_key, expires_in=self._expires_in),
         )
 
-    def _visible(self, caller: Caller, kind: ParentKind, item_id: str) -> PhotoParent | None:
+    def _visible(self, caller: Caller, kind: Kind, item_id: str) -> PhotoParent | None:
         parent = self._parents.get(kind, item_id)
         return parent if parent is not None and caller.may_access(parent.customer_id) else None
 

@@ -16,9 +16,8 @@ from enum import StrEnum
 from typing import Any
 
 from ape_moments.errors import Conflict
-from ape_moments.media.albums import ALBUM_RULES, MAX_PHOTOS_PER_ALBUM, Album
-from ape_moments.media.collages import COLLAGE_RULES, Collage
-from ape_moments.models import PHOTO_KEY, ApiModel, ObjectId, PageLimit, PhotoKey, StatusRules, StoredModel
+from ape_moments.media.items import MediaItem, MediaItemKind
+from ape_moments.models import PHOTO_KEY, ApiModel, Kind, ObjectId, PageLimit, PhotoKey, StoredModel
 
 THUMBNAILS_PREFIX = "thumbnails/"
 # The timestamp presign puts before the client's file name (uploads.object_key).
@@ -26,11 +25,7 @@ _TIMESTAMPED = re.compile(r"\d{1,16}-(?P<file_name>.+)")
 
 
 def album_parent(album_id: str) -> str:
-    return f"albums/{album_id}/"
-
-
-def collage_parent(collage_id: str) -> str:
-    return f"collages/{collage_id}/"
+    return f"{Kind.ALBUM.prefix}{album_id}/"
 
 
 def thumbnail_key(key: str, version_id: str | None = None) -> str:
@@ -99,56 +94,42 @@ class Photo(StoredModel):
 # ---- the album or collage a photo belongs to -------------------------------------------------
 
 
-class ParentKind(StrEnum):
-    ALBUM = "albums"
-    COLLAGE = "collages"
-
-
 @dataclass(frozen=True, slots=True)
 class PhotoParent:
-    """What the photo rules need of an album or a collage."""
+    """What the photo rules need of an album or a collage: the item and its kind's facts."""
 
-    kind: ParentKind
-    item_id: str
-    customer_id: str
-    status: StrEnum
-    rules: StatusRules[Any]
-    source_images: frozenset[str] = frozenset()  # a collage's; an album names none
-    image_count: int = 0  # an album's
+    kind: MediaItemKind[Any, Any]
+    item: MediaItem
+
+    @property
+    def item_id(self) -> str:
+        return self.item.item_id
+
+    @property
+    def customer_id(self) -> str:
+        return self.item.customer_id
+
+    @property
+    def status(self) -> StrEnum:
+        return self.item.status
 
     @property
     def prefix(self) -> str:
-        return f"{self.kind.value}/{self.item_id}/"
-
-    @classmethod
-    def of_album(cls, album: Album) -> PhotoParent:
-        return cls(
-            ParentKind.ALBUM,
-            album.album_id,
-            album.customer_id,
-            album.status,
-            ALBUM_RULES,
-            frozenset(),
-            album.image_count,
-        )
-
-    @classmethod
-    def of_collage(cls, collage: Collage) -> PhotoParent:
-        sources = frozenset(collage.source_images or [])
-        return cls(ParentKind.COLLAGE, collage.collage_id, collage.customer_id, collage.status, COLLAGE_RULES, sources)
+        return f"{self.kind.kind.prefix}{self.item_id}/"
 
     def check_photo_deletable(self, key: str) -> None:
         """SPEC 7: while the album takes uploads or the collage is editable; never a named source."""
-        if self.status not in self.rules.accepts_uploads:
-            raise Conflict(f"key: photos of {self.rules.noun} in {self.status} cannot be deleted")
-        if key in self.source_images:
+        rules = self.kind.rules
+        if self.status not in rules.accepts_uploads:
+            raise Conflict(f"key: photos of {rules.noun} in {self.status} cannot be deleted")
+        if key in self.item.source_keys:
             raise Conflict("key: the photo is one of its collage's sourceImages; remove it from them first")
 
     def has_room(self) -> bool:
-        return self.kind is not ParentKind.ALBUM or self.image_count < MAX_PHOTOS_PER_ALBUM
+        return self.kind.has_room(self.item)
 
 
-def parent_of_key(key: str) -> tuple[ParentKind, str] | None:
+def parent_of_key(key: str) -> tuple[Kind, str] | None:
     """(album or collage, its id) of a photo key, or None for a key no photo can have."""
     match = PHOTO_KEY.fullmatch(key)
-    return (ParentKind(match["kind"]), match["item_id"]) if match else None
+    return (Kind.of_prefix(match["kind"]), match["item_id"]) if match else None

@@ -9,63 +9,55 @@ finds the item already moved and changes nothing; an admin's repair meanwhile st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from ape_moments.clock import to_aws_datetime, utc_now
-from ape_moments.media.album_repository import AlbumsRepository
-from ape_moments.media.albums import AlbumStatus
-from ape_moments.media.collage_repository import CollagesRepository
-from ape_moments.media.collages import CollageStatus
-from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderKind, RenderRequest
+from ape_moments.media.item_repository import MediaItemsRepository
+from ape_moments.media.items import COMPLETED, PROCESSING, MediaItem
+from ape_moments.media.renders import GAVE_UP_MESSAGE, RenderRequest
+from ape_moments.models import Kind
 from ape_moments.table import Condition, ConditionFailed
 
 logger = Logger(child=True)
 
-_COLLAGE_PROCESSING = Condition(statuses=frozenset({CollageStatus.PROCESSING}))
-_ALBUM_PROCESSING = Condition(statuses=frozenset({AlbumStatus.PROCESSING}))
+_PROCESSING = Condition(statuses=frozenset({PROCESSING}))
 
 
 class RenderOutcomes:
-    """The backend's moves out of PROCESSING (SPEC 8)."""
+    """The backend's moves out of PROCESSING (SPEC 8), for either kind of media item."""
 
     def __init__(
         self,
-        albums: AlbumsRepository,
-        collages: CollagesRepository,
+        items: Mapping[Kind, MediaItemsRepository[Any]],
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.albums = albums
-        self.collages = collages
+        self._items = items
         self._clock = clock
 
+    def item(self, request: RenderRequest) -> MediaItem | None:
+        return self._items[request.kind].get(request.id)
+
     def completed(self, request: RenderRequest, output_key: str) -> bool:
-        if request.kind is RenderKind.COLLAGE:
-            changes = {"status": CollageStatus.COMPLETED.value, "outputKey": output_key, "errorMessage": None}
-        else:
-            changes = {"status": AlbumStatus.COMPLETED.value, "pdfKey": output_key, "errorMessage": None}
-        return self._finish(request, changes)
+        rendered = self._items[request.kind].kind.rendered_attribute
+        return self._finish(request, {"status": COMPLETED, rendered: output_key, "errorMessage": None})
 
     def failed(self, request: RenderRequest, message: str) -> bool:
-        """A collage becomes FAILED, an album goes back to READY; both say why."""
-        if request.kind is RenderKind.COLLAGE:
-            changes = {"status": CollageStatus.FAILED.value, "errorMessage": message, "outputKey": None}
-        else:
-            changes = {"status": AlbumStatus.READY.value, "errorMessage": message, "pdfKey": None}
+        """A collage becomes FAILED, an album goes back to READY (the kind's ``failed_status``);
+        both say why."""
+        kind = self._items[request.kind].kind
+        changes = {"status": kind.failed_status.value, "errorMessage": message, kind.rendered_attribute: None}
         return self._finish(request, changes)
 
     def _finish(self, request: RenderRequest, changes: dict[str, Any]) -> bool:
         """True when this call moved the item; False when it was no longer PROCESSING."""
         writes = changes | {"updatedAt": to_aws_datetime(self._clock())}
         try:
-            if request.kind is RenderKind.COLLAGE:
-                self.collages.update(request.id, writes, when=_COLLAGE_PROCESSING)
-            else:
-                self.albums.update(request.id, writes, when=_ALBUM_PROCESSING)
+            self._items[request.kind].update(request.id, writes, when=_PROCESSING)
         except ConditionFailed as refused:
             current = refused.current
             logger.warning(

@@ -11,11 +11,8 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from ape_moments import aws
-from ape_moments.media.album_repository import AlbumsRepository
-from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.render_service import RenderDeadLetters, RenderOutcomes
-from ape_moments.media.wiring import photos_repository, storage
+from ape_moments.media.wiring import items_repositories, photos_repository, storage
 from ape_moments.settings import RenderSettings
 
 if TYPE_CHECKING:
@@ -28,10 +25,7 @@ def render_settings() -> RenderSettings:
 
 
 def outcomes(config: RenderSettings) -> RenderOutcomes:
-    dynamodb = aws.client("dynamodb")
-    return RenderOutcomes(
-        AlbumsRepository(config.albums_table_name, dynamodb), CollagesRepository(config.collages_table_name, dynamodb)
-    )
+    return RenderOutcomes(items_repositories(config))
 
 
 @functools.cache

@@ -27,19 +27,14 @@ from ape_imaging.album_pdf import write_album_pdf
 from ape_imaging.collage import render_collage
 from ape_imaging.render_source import RenderError, SourceOpener
 from ape_moments import metrics
-from ape_moments.media.albums import AlbumStatus
-from ape_moments.media.collages import CollageStatus
+from ape_moments.media.albums import Album
+from ape_moments.media.collages import Collage
+from ape_moments.media.items import PROCESSING, MediaItem
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_storage import PhotoStorage, UploadGone
-from ape_moments.media.photos import album_parent
 from ape_moments.media.render_service import RenderOutcomes
-from ape_moments.media.renders import (
-    RenderKind,
-    RenderRequest,
-    album_pdf_key,
-    collage_output_key,
-    render_id_of,
-)
+from ape_moments.media.renders import RenderRequest, album_pdf_key, collage_output_key, render_id_of
+from ape_moments.models import Kind
 
 logger = Logger(child=True)
 
@@ -74,11 +69,16 @@ class Renderer:
 
     def render(self, request: RenderRequest) -> None:
         started = self._timer()
+        item = self._outcomes.item(request)
+        if item is None or item.status != PROCESSING:
+            status = item and item.status
+            logger.info("item not in PROCESSING; skipped", kind=request.kind.value, item_id=request.id, status=status)
+            return
+        # The one place the kinds draw differently: a collage is one JPEG, an album a PDF.
+        draw = self._collage if request.kind is Kind.COLLAGE else self._album
+        render_id = request.render_id or render_id_of(item.updated_at)
         try:
-            if request.kind is RenderKind.COLLAGE:
-                output_key = self._collage(request.id, request.render_id)
-            else:
-                output_key = self._album(request.id, request.render_id)
+            output_key = draw(item, render_id)
         except SourceUnavailable as unavailable:
             raise unavailable.cause from None
         except RenderError as error:
@@ -86,18 +86,15 @@ class Renderer:
             if self._outcomes.failed(request, str(error)):
                 self._count(request, started, completed=False)
             return
-        if output_key is not None and self._outcomes.completed(request, output_key):
+        if self._outcomes.completed(request, output_key):
             self._count(request, started, completed=True)
 
     def _count(self, request: RenderRequest, started: float, *, completed: bool) -> None:
         elapsed_ms = (self._timer() - started) * 1000
         metrics.render_finished(request.id, completed=completed, duration_ms=elapsed_ms)
 
-    def _collage(self, collage_id: str, render_id: str | None) -> str | None:
-        collage = self._outcomes.collages.get(collage_id)
-        if collage is None or collage.status is not CollageStatus.PROCESSING:
-            logger.info("collage not in PROCESSING; skipped", collage_id=collage_id, status=collage and collage.status)
-            return None
+    def _collage(self, collage: MediaItem, render_id: str) -> str:
+        assert isinstance(collage, Collage)
         gutter, background = _layout_of(collage.metadata)
         out = io.BytesIO()
         render_collage(
@@ -107,29 +104,26 @@ class Renderer:
             gutter=gutter,
             background=background,
         )
-        key = collage_output_key(collage_id, render_id or render_id_of(collage.updated_at))
+        key = collage_output_key(collage.collage_id, render_id)
         self._storage.put_render(key, out.getvalue(), content_type="image/jpeg")
         return key
 
-    def _album(self, album_id: str, render_id: str | None) -> str | None:
-        album = self._outcomes.albums.get(album_id)
-        if album is None or album.status is not AlbumStatus.PROCESSING:
-            logger.info("album not in PROCESSING; skipped", album_id=album_id, status=album and album.status)
-            return None
-        key = album_pdf_key(album_id, render_id or render_id_of(album.updated_at))
+    def _album(self, album: MediaItem, render_id: str) -> str:
+        assert isinstance(album, Album)
+        key = album_pdf_key(album.album_id, render_id)
         upload = self._storage.render_upload(key, content_type="application/pdf")
         try:
             stats = write_album_pdf(
                 cast(BinaryIO, upload),
                 name=album.name,
                 description=album.description,
-                photos=self._album_photos(album_parent(album_id)),
+                photos=self._album_photos(album.s3_prefix),
             )
             upload.complete()
         except BaseException:
             upload.abort()
             raise
-        logger.info("album PDF written", album_id=album_id, pages=stats.pages, bytes=stats.bytes_written)
+        logger.info("album PDF written", album_id=album.album_id, pages=stats.pages, bytes=stats.bytes_written)
         return key
 
     def _album_photos(self, parent: str) -> Iterator[SourceOpener]:

@@ -11,12 +11,11 @@ an earlier render never shows stale bytes (SPEC 16: long-lived caching under con
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
-from ape_moments.models import ObjectId
+from ape_moments.models import MEDIA_ITEMS, Kind, ObjectId
 
 RenderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,32}$")]
 
@@ -27,25 +26,27 @@ PROCESSING = "PROCESSING"  # the status both kinds are submitted into
 GAVE_UP_MESSAGE = "rendering failed repeatedly; please try again later"
 
 
-class RenderKind(StrEnum):
-    COLLAGE = "collage"
-    ALBUM = "album"
-
-
 class RenderRequest(BaseModel):
     """One message of the render queue: render this collage or album."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: RenderKind
+    kind: Kind  # a media item's: "collage" or "album"
     id: ObjectId
     # Absent in requests queued before render ids existed: the item's updatedAt stands in.
     render_id: RenderId | None = None
 
+    @field_validator("kind")
+    @classmethod
+    def _rendered(cls, kind: Kind) -> Kind:
+        if kind not in MEDIA_ITEMS:
+            raise ValueError("only albums and collages are rendered")
+        return kind
 
-def output_prefix(kind: RenderKind, item_id: str) -> str:
+
+def output_prefix(kind: Kind, item_id: str) -> str:
     """``renders/collages/{id}/`` or ``renders/albums/{id}/``: deleted with the collage or album."""
-    return f"{RENDERS_PREFIX}{kind.value}s/{item_id}/"
+    return f"{RENDERS_PREFIX}{kind.prefix}{item_id}/"
 
 
 def render_id_of(updated_at: str) -> str:
@@ -54,8 +55,8 @@ def render_id_of(updated_at: str) -> str:
 
 
 def collage_output_key(collage_id: str, render_id: str) -> str:
-    return f"{output_prefix(RenderKind.COLLAGE, collage_id)}{render_id}/collage.jpg"
+    return f"{output_prefix(Kind.COLLAGE, collage_id)}{render_id}/collage.jpg"
 
 
 def album_pdf_key(album_id: str, render_id: str) -> str:
-    return f"{output_prefix(RenderKind.ALBUM, album_id)}{render_id}/album.pdf"
+    return f"{output_prefix(Kind.ALBUM, album_id)}{render_id}/album.pdf"

@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, StrictInt, model_validator
 
-from ape_moments.models import ApiModel, ObjectId
+from ape_moments.models import ApiModel
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # 25 MiB
 MAX_FILE_NAME_LENGTH = 255  # the longest file name common file systems allow
@@ -85,14 +85,6 @@ class PresignUploadRequest(ApiModel):
     def size(self) -> int:
         assert self.file_size is not None  # checked by _signable
         return self.file_size
-
-
-class PresignAlbumUploadRequest(PresignUploadRequest):
-    album_id: ObjectId
-
-
-class PresignCollageUploadRequest(PresignUploadRequest):
-    collage_id: ObjectId
 
 
 class PresignedUpload(ApiModel):

@@ -9,16 +9,20 @@ pipeline (``photo_pipeline``, which needs the imaging layer) is wired by ``uploa
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from ape_moments import aws
-from ape_moments.media.album_repository import AlbumsRepository
-from ape_moments.media.album_service import AlbumService
-from ape_moments.media.collage_repository import CollagesRepository
-from ape_moments.media.collage_service import CollageService
+from ape_moments.media.albums import ALBUMS
+from ape_moments.media.collages import COLLAGES
+from ape_moments.media.item_repository import MediaItemsRepository
+from ape_moments.media.item_service import MediaItemService
+from ape_moments.media.items import MediaItem, MediaItemKind
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photo_service import PhotoParents, PhotoService
 from ape_moments.media.photo_storage import PhotoStorage
 from ape_moments.media_urls import read_urls
+from ape_moments.models import Kind
 from ape_moments.settings import (
     AlbumSettings,
     CollageSettings,
@@ -27,15 +31,30 @@ from ape_moments.settings import (
     UploadEventsSettings,
 )
 
+# The two kinds of media item, by their kind, and their functions' settings.
+MEDIA_KINDS: Mapping[Kind, MediaItemKind[Any, Any]] = {Kind.ALBUM: ALBUMS, Kind.COLLAGE: COLLAGES}
+_SETTINGS: Mapping[Kind, type[AlbumSettings | CollageSettings]] = {
+    Kind.ALBUM: AlbumSettings,
+    Kind.COLLAGE: CollageSettings,
+}
+
 
 @functools.cache
-def album_settings() -> AlbumSettings:
-    return AlbumSettings.from_environment()
+def item_settings(kind: Kind) -> AlbumSettings | CollageSettings:
+    """An album function's settings or a collage function's: each names only its own table."""
+    return _SETTINGS[kind].from_environment()
 
 
-@functools.cache
-def collage_settings() -> CollageSettings:
-    return CollageSettings.from_environment()
+def _table_name(config: AlbumSettings | CollageSettings) -> str:
+    return config.albums_table_name if isinstance(config, AlbumSettings) else config.collages_table_name
+
+
+class _BothTables(Protocol):
+    @property
+    def albums_table_name(self) -> str: ...
+
+    @property
+    def collages_table_name(self) -> str: ...
 
 
 @functools.cache
@@ -57,31 +76,28 @@ def photos_repository(config: MediaSettings) -> PhotosRepository:
     return PhotosRepository(config.photos_table_name, aws.client("dynamodb"))
 
 
+def items_repository(kind: Kind, table_name: str) -> MediaItemsRepository[Any]:
+    return MediaItemsRepository(MEDIA_KINDS[kind], table_name, aws.client("dynamodb"))
+
+
+def items_repositories(config: _BothTables) -> Mapping[Kind, MediaItemsRepository[Any]]:
+    """Both kinds' repositories, for a function that reads both tables."""
+    return {
+        Kind.ALBUM: items_repository(Kind.ALBUM, config.albums_table_name),
+        Kind.COLLAGE: items_repository(Kind.COLLAGE, config.collages_table_name),
+    }
+
+
 def photo_parents(config: UploadEventsSettings | PhotoSettings) -> PhotoParents:
-    dynamodb = aws.client("dynamodb")
-    return PhotoParents(
-        AlbumsRepository(config.albums_table_name, dynamodb), CollagesRepository(config.collages_table_name, dynamodb)
-    )
+    return PhotoParents(items_repositories(config))
 
 
 @functools.cache
-def album_service() -> AlbumService:
-    config = album_settings()
-    return AlbumService(
-        AlbumsRepository(config.albums_table_name, aws.client("dynamodb")),
-        storage(config),
-        photos_repository(config),
-        urls=read_urls(config),
-        upload_expires_in=config.upload_url_expires_in,
-        url_expires_in=config.photo_url_expires_in,
-    )
-
-
-@functools.cache
-def collage_service() -> CollageService:
-    config = collage_settings()
-    return CollageService(
-        CollagesRepository(config.collages_table_name, aws.client("dynamodb")),
+def item_service(kind: Kind) -> MediaItemService[MediaItem]:
+    """The album functions' service or the collage functions' (one service, parameterised by kind)."""
+    config = item_settings(kind)
+    return MediaItemService(
+        items_repository(kind, _table_name(config)),
         storage(config),
         photos_repository(config),
         urls=read_urls(config),

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ape_moments.changes import Change
+from ape_moments.models import Kind
 
 GUEST_ID_SEPARATOR = ":"  # an identity-pool id is "<region>:<uuid>"; a user-pool sub has no colon
 
@@ -138,7 +139,7 @@ def notice_for(change: Change[Any]) -> Notice | None:
         )
     if not is_signed_in(owner_id):
         return None
-    object_id = item.get("albumId") if change.kind == "album" else item.get("collageId")
+    object_id = item.get(Kind(change.kind).id_field)  # an album's or a collage's
     return Notice(
         change_id=change.change_id,
         kind=kind,

@@ -22,6 +22,7 @@ from ape_moments.models import (
     STAFF,
     Actor,
     ApiModel,
+    Kind,
     ObjectId,
     OwnerId,
     PageLimit,
@@ -29,7 +30,7 @@ from ape_moments.models import (
     StatusRules,
     StoredModel,
 )
-from ape_moments.orders.sources import DIGITAL_DOWNLOAD, SourceKind, SourceRef, check_item_sources, fulfilled_key
+from ape_moments.orders.sources import DIGITAL_DOWNLOAD, SourceRef, check_item_sources, fulfilled_key
 
 PENDING_LIFETIME = timedelta(days=7)
 MAX_ERROR_MESSAGE = 500
@@ -110,9 +111,9 @@ class OrderItemInput(ApiModel):
 
     def sources(self) -> list[SourceRef]:
         given = (
-            (SourceKind.PHOTO, self.photo_key),
-            (SourceKind.COLLAGE, self.collage_id),
-            (SourceKind.ALBUM, self.album_id),
+            (Kind.PHOTO, self.photo_key),
+            (Kind.COLLAGE, self.collage_id),
+            (Kind.ALBUM, self.album_id),
         )
         return [SourceRef(kind, value) for kind, value in given if value is not None]
 
@@ -184,9 +185,9 @@ class OrderItem(ApiModel):
     @property
     def source(self) -> SourceRef:
         given = (
-            (SourceKind.PHOTO, self.photo_key),
-            (SourceKind.COLLAGE, self.collage_id),
-            (SourceKind.ALBUM, self.album_id),
+            (Kind.PHOTO, self.photo_key),
+            (Kind.COLLAGE, self.collage_id),
+            (Kind.ALBUM, self.album_id),
         )
         return next(SourceRef(kind, value) for kind, value in given if value is not None)
 

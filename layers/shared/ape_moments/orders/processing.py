@@ -172,7 +172,7 @@ class OrderProcessor:
             if target in existing:
                 continue
             record = found.get(item.source)
-            gone = SourceGone(f"items[{index}].{item.source.kind.value}: the {item.source.kind.noun} was deleted")
+            gone = SourceGone(f"items[{index}].{item.source.field}: the {item.source.kind.value} was deleted")
             if record is None or record.file_key is None:
                 raise gone
             try:
@@ -200,7 +200,7 @@ def manifest(order: Order, sizes: Mapping[str, int]) -> dict[str, Any]:
             {
                 "sku": item.sku,
                 "quantity": item.quantity,
-                "source": {item.source.kind.value: item.source.value},
+                "source": {item.source.field: item.source.value},
                 "key": key,
                 "size": sizes[key],
             }

@@ -12,7 +12,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from ape_moments.orders.sources import SourceKind, SourceRecord, SourceRef
+from ape_moments.models import Kind
+from ape_moments.orders.sources import SOURCE_KINDS, SourceRecord, SourceRef
 from ape_moments.table import BATCH_ATTEMPTS, from_item
 
 MAX_BATCH_KEYS = 100  # BatchGetItem's limit; an order has at most 50 items
@@ -34,18 +35,18 @@ class _Source:
 
 
 _SOURCES = {
-    SourceKind.PHOTO: _Source("key", ("key", "customerId", "size")),
-    SourceKind.COLLAGE: _Source("collageId", ("collageId", "customerId", "status", "template", "outputKey")),
-    SourceKind.ALBUM: _Source("albumId", ("albumId", "customerId", "status", "pdfKey")),
+    Kind.PHOTO: _Source(Kind.PHOTO.id_field, ("key", "customerId", "size")),
+    Kind.COLLAGE: _Source(Kind.COLLAGE.id_field, ("collageId", "customerId", "status", "template", "outputKey")),
+    Kind.ALBUM: _Source(Kind.ALBUM.id_field, ("albumId", "customerId", "status", "pdfKey")),
 }
 
 
 class SourceRepository:
     def __init__(self, *, photos_table: str, collages_table: str, albums_table: str, client: Any) -> None:
         self._tables = {
-            SourceKind.PHOTO: photos_table,
-            SourceKind.COLLAGE: collages_table,
-            SourceKind.ALBUM: albums_table,
+            Kind.PHOTO: photos_table,
+            Kind.COLLAGE: collages_table,
+            Kind.ALBUM: albums_table,
         }
         self._kinds = {name: kind for kind, name in self._tables.items()}
         self._client = client
@@ -55,7 +56,7 @@ class SourceRepository:
         wanted = sorted(set(refs))
         assert len(wanted) <= MAX_BATCH_KEYS, "an order names at most 50 sources"
         request: dict[str, Any] = {}
-        for kind in SourceKind:
+        for kind in SOURCE_KINDS:
             keys = [{_SOURCES[kind].key: {"S": ref.value}} for ref in wanted if ref.kind is kind]
             if keys:
                 names = {f"#a{i}": name for i, name in enumerate(_SOURCES[kind].attributes)}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from ape_moments.errors import ValidationError
+from ape_moments.models import Kind
 
 FULFILMENT_PREFIX = "fulfillment/"
 DIGITAL_DOWNLOAD = "DIGITAL_DOWNLOAD"
@@ -20,19 +20,13 @@ STRIP_TEMPLATE = "STRIP_1X4"
 COMPLETED = "COMPLETED"
 
 
-class SourceKind(StrEnum):
-    PHOTO = "photoKey"
-    COLLAGE = "collageId"
-    ALBUM = "albumId"
+# What an item may name, in the order messages list them, and the order item's field naming each.
+SOURCE_KINDS = (Kind.PHOTO, Kind.COLLAGE, Kind.ALBUM)
+ITEM_FIELD = {Kind.PHOTO: "photoKey", Kind.COLLAGE: "collageId", Kind.ALBUM: "albumId"}
 
-    @property
-    def noun(self) -> str:
-        return {"photoKey": "photo", "collageId": "collage", "albumId": "album"}[self.value]
-
-
-_P, _C, _A = SourceKind
+_P, _C, _A = SOURCE_KINDS
 # SPEC 9: the kinds of source each SKU is made from.
-ACCEPTED_SOURCES: dict[str, frozenset[SourceKind]] = {
+ACCEPTED_SOURCES: dict[str, frozenset[Kind]] = {
     "PRINT_4X6": frozenset({_P, _C}),
     "PRINT_5X7": frozenset({_P, _C}),
     "PRINT_8X10": frozenset({_P, _C}),
@@ -47,12 +41,17 @@ ACCEPTED_SOURCES: dict[str, frozenset[SourceKind]] = {
 class SourceRef:
     """One item's source: a photo's key, a collage's id or an album's id."""
 
-    kind: SourceKind
+    kind: Kind
     value: str
 
     @property
+    def field(self) -> str:
+        """The order item's field naming it: ``photoKey``, ``collageId``, ``albumId``."""
+        return ITEM_FIELD[self.kind]
+
+    @property
     def label(self) -> str:
-        return f"{self.kind.value} {self.value}"
+        return f"{self.field} {self.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +70,7 @@ class SourceGone(Exception):  # noqa: N818 - a business outcome, read by process
 
 
 def _fail(index: int, ref: SourceRef, reason: str) -> ValidationError:
-    return ValidationError(f"items[{index}].{ref.kind.value}: {reason}")
+    return ValidationError(f"items[{index}].{ref.field}: {reason}")
 
 
 def check_item_sources(items: Sequence[tuple[str, Sequence[SourceRef]]]) -> None:
@@ -83,10 +82,10 @@ def check_item_sources(items: Sequence[tuple[str, Sequence[SourceRef]]]) -> None
         ref = sources[0]
         accepted = ACCEPTED_SOURCES[sku]
         if ref.kind not in accepted:
-            takes = " or ".join(kind.value for kind in SourceKind if kind in accepted)
-            raise _fail(index, ref, f"{sku} takes {takes}, not {ref.kind.value}")
+            takes = " or ".join(ITEM_FIELD[kind] for kind in SOURCE_KINDS if kind in accepted)
+            raise _fail(index, ref, f"{sku} takes {takes}, not {ref.field}")
         if (sku, ref) in seen:
-            raise _fail(index, ref, f"{sku} of this {ref.kind.noun} is already in the order")
+            raise _fail(index, ref, f"{sku} of this {ref.kind.value} is already in the order")
         seen.add((sku, ref))
 
 
@@ -101,9 +100,9 @@ def check_found(
     for index, (sku, ref) in enumerate(items):
         record = found.get(ref)
         if record is None or record.customer_id != customer_id:
-            raise _fail(index, ref, f"no such {ref.kind.noun}")
-        if ref.kind is not SourceKind.PHOTO and (record.status != COMPLETED or record.file_key is None):
-            raise _fail(index, ref, f"the {ref.kind.noun} is {record.status}; only a COMPLETED one can be ordered")
+            raise _fail(index, ref, f"no such {ref.kind.value}")
+        if ref.kind is not Kind.PHOTO and (record.status != COMPLETED or record.file_key is None):
+            raise _fail(index, ref, f"the {ref.kind.value} is {record.status}; only a COMPLETED one can be ordered")
         if sku == PHOTO_STRIP and record.template != STRIP_TEMPLATE:
             raise _fail(index, ref, f"a {PHOTO_STRIP} is printed from a {STRIP_TEMPLATE} collage")
         assert record.file_key is not None  # a photo's is its key; checked above for the others
@@ -113,9 +112,9 @@ def check_found(
 
 def fulfilled_key(order_id: str, index: int, sku: str, ref: SourceRef) -> str:
     """The deterministic key of an item's copy: a redelivery finds it instead of copying again."""
-    if ref.kind is SourceKind.PHOTO:
+    if ref.kind is Kind.PHOTO:
         name = ref.value.rsplit("/", 1)[-1]
-    elif ref.kind is SourceKind.COLLAGE:
+    elif ref.kind is Kind.COLLAGE:
         name = f"collage-{ref.value}.jpg"
     else:
         name = f"album-{ref.value}.pdf"

@@ -14,24 +14,23 @@ from typing import Any, Protocol
 
 from ape_moments import metrics
 from ape_moments.changes import Change
-from ape_moments.live.publications import LiveKind, Publication, publication_of_models
+from ape_moments.live.publications import Followed, Publication, publication_of_models
 from ape_moments.media.albums import Album
 from ape_moments.media.collages import Collage
+from ape_moments.models import Kind
 from ape_moments.orders.models import Order
 
 # An order's payment is null until checkoutOrder (SPEC 12): its fields are still selected.
 PAYMENT_FIELDS = ("provider", "status", "amount", "currency", "amountRefunded", "updatedAt")
-ORDER = LiveKind("Order", "orderId", Order, "publishOrderUpdated", "order", frozenset(), {"payment": PAYMENT_FIELDS})
-ALBUM = LiveKind("Album", "albumId", Album, "publishAlbumUpdated", "album", frozenset({"pdfUrl"}))
-COLLAGE = LiveKind("Collage", "collageId", Collage, "publishCollageUpdated", "collage", frozenset({"outputImageUrl"}))
+ORDER = Followed(Kind.ORDER, Order, frozenset(), {"payment": PAYMENT_FIELDS})
+ALBUM = Followed(Kind.ALBUM, Album, frozenset({"pdfUrl"}))
+COLLAGE = Followed(Kind.COLLAGE, Collage, frozenset({"outputImageUrl"}))
 
-# The change stream's kind name (reactions.wiring.STREAMS) -> what it publishes.
-LIVE_KINDS: Mapping[str, LiveKind] = {"order": ORDER, "album": ALBUM, "collage": COLLAGE}
-# The subscription fields (src/live_resolvers) -> the kind each one follows.
-SUBSCRIPTIONS: Mapping[str, LiveKind] = {
-    "onOrderUpdated": ORDER,
-    "onAlbumUpdated": ALBUM,
-    "onCollageUpdated": COLLAGE,
+# The change stream's kind (reactions.wiring) -> what it publishes.
+LIVE_KINDS: Mapping[str, Followed] = {followed.kind: followed for followed in (ORDER, ALBUM, COLLAGE)}
+# The subscription fields (src/live_resolvers) -> the kind each one follows: on{Type}Updated.
+SUBSCRIPTIONS: Mapping[str, Followed] = {
+    f"on{followed.type_name}Updated": followed for followed in (ORDER, ALBUM, COLLAGE)
 }
 
 
@@ -44,7 +43,7 @@ class LivePublishing:
 
     name = "live"
 
-    def __init__(self, sender: Sender, kinds: Mapping[str, LiveKind] = LIVE_KINDS) -> None:
+    def __init__(self, sender: Sender, kinds: Mapping[str, Followed] = LIVE_KINDS) -> None:
         self._sender = sender
         self._kinds = kinds
 

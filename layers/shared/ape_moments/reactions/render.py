@@ -13,25 +13,22 @@ from aws_lambda_powertools import Logger
 
 from ape_moments.changes import Change
 from ape_moments.media.render_queue import RenderQueue
-from ape_moments.media.renders import PROCESSING, RenderKind, RenderRequest, render_id_of
+from ape_moments.media.renders import PROCESSING, RenderRequest, render_id_of
+from ape_moments.models import MEDIA_ITEMS, Kind
 
 logger = Logger(child=True)
-
-# The change stream's kind name -> the render kind, and the key attribute naming the item.
-_RENDERED = {"collage": (RenderKind.COLLAGE, "collageId"), "album": (RenderKind.ALBUM, "albumId")}
 
 
 def submission_of(change: Change[Any]) -> RenderRequest | None:
     """The render request a change holds: an existing collage or album that moved into
     PROCESSING (an edit while processing, the renderer's own move, an insert, a removal: None)."""
-    rendered = _RENDERED.get(change.kind)
-    if rendered is None or change.event != "MODIFY" or not change.moved_into(PROCESSING):
+    if change.kind not in MEDIA_ITEMS or change.event != "MODIFY" or not change.moved_into(PROCESSING):
         return None
-    kind, key = rendered
+    kind = Kind(change.kind)
     # the submission's updatedAt names its render: one output key per submission (SPEC 16 caching)
     submitted_at = change.new_item.get("updatedAt")
     render_id = render_id_of(submitted_at) if isinstance(submitted_at, str) and submitted_at else None
-    return RenderRequest(kind=kind, id=change.new_item[key], render_id=render_id or None)
+    return RenderRequest(kind=kind, id=change.new_item[kind.id_field], render_id=render_id or None)
 
 
 class RenderDispatch:

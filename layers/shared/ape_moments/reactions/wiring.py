@@ -21,12 +21,12 @@ from ape_moments import aws
 from ape_moments.changes import ChangeConsumer, Reaction, StreamKind
 from ape_moments.live.appsync import AppSyncPublisher
 from ape_moments.live.service import SubscriptionAccess
-from ape_moments.media.album_repository import AlbumsRepository
 from ape_moments.media.albums import Album
-from ape_moments.media.collage_repository import CollagesRepository
 from ape_moments.media.collages import Collage
 from ape_moments.media.photos import Photo
 from ape_moments.media.render_queue import RenderQueue
+from ape_moments.media.wiring import items_repository
+from ape_moments.models import Kind
 from ape_moments.notifications.wiring import notifications
 from ape_moments.orders.models import Order
 from ape_moments.orders.repository import OrdersRepository
@@ -35,10 +35,10 @@ from ape_moments.reactions.render import RenderDispatch
 from ape_moments.settings import ChangeStreamSettings, LiveTablesSettings
 from ape_moments.stats.wiring import stats_counting
 
-ORDERS = StreamKind("order", Order)
-ALBUMS = StreamKind("album", Album)
-COLLAGES = StreamKind("collage", Collage)
-PHOTOS = StreamKind("photo", Photo)
+ORDERS = StreamKind(Kind.ORDER, Order)
+ALBUMS = StreamKind(Kind.ALBUM, Album)
+COLLAGES = StreamKind(Kind.COLLAGE, Collage)
+PHOTOS = StreamKind(Kind.PHOTO, Photo)
 
 
 def live_publishing(config: ChangeStreamSettings) -> Reaction:
@@ -98,7 +98,7 @@ def subscription_access() -> SubscriptionAccess:
         SUBSCRIPTIONS,
         {
             ORDER.type_name: OrdersRepository(config.orders_table_name, dynamodb),
-            ALBUM.type_name: AlbumsRepository(config.albums_table_name, dynamodb),
-            COLLAGE.type_name: CollagesRepository(config.collages_table_name, dynamodb),
+            ALBUM.type_name: items_repository(Kind.ALBUM, config.albums_table_name),
+            COLLAGE.type_name: items_repository(Kind.COLLAGE, config.collages_table_name),
         },
     )
