@@ -7,7 +7,14 @@ from typing import Any
 
 from ape_moments import aws
 from ape_moments.media.albums import ALBUMS, Album, AlbumStatus, CreateAlbumInput, new_album
-from ape_moments.media.collages import COLLAGES, Collage, CollageStatus, CollageTemplate, CreateCollageInput, new_collage
+from ape_moments.media.collages import (
+    COLLAGES,
+    Collage,
+    CollageStatus,
+    CollageTemplate,
+    CreateCollageInput,
+    new_collage,
+)
 from ape_moments.media.item_repository import MediaItemsRepository
 from ape_moments.media.photo_repository import PhotosRepository
 from ape_moments.media.photos import Photo, file_name_of, thumbnail_key
