@@ -14,11 +14,15 @@ cold start, the correlation id when given), then the metrics flush (``ColdStart`
 environment, the invocation's business metrics, named in ``ape_moments.metrics`` only).
 
 Tracing is Lambda's active X-Ray tracing (template Globals ``Tracing: Active``) and AppSync's
-(``XrayEnabled``): every invocation and every AWS call's service map, with no code. Powertools'
-Tracer (custom subsegments) is not used: it needs ``aws-xray-sdk``, which brings botocore into
-the layer (the runtime's boto3 must stay the only one; tests/template/test_built_layer.py) and
-costs about 0.4 s of import at cold start (docs/PERFORMANCE.md). A handler that needs a
-subsegment of its own adds it here, for every function at once.
+(``XrayEnabled``): each request's AppSync and Lambda segments, with no code. Powertools' Tracer
+(subsegments per AWS call and per handler) is not used, a measured decision: it needs
+``aws-xray-sdk``, which SAM's pip build brings into the layer with botocore (the runtime's boto3
+must stay the only one; tests/template/test_built_layer.py), and importing it with its patches
+costs 170-185 ms of CPU at every cold start (2026-12-03, beside a cold-start floor of about
+200 ms: the cold path would nearly double). The way to add it later: a layer of its own built
+with ``pip install --no-deps aws-xray-sdk wrapt``, enabled only where SnapStart takes the import
+into the snapshot (staging, prod), added here for every function at once. Locally, the stack logs
+each request's segments with every AWS call at debug level (docs/LOCAL_STACK.md, Traces).
 """
 
 from __future__ import annotations
