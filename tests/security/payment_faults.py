@@ -178,6 +178,7 @@ class Production:
     ledger: Ledger
     injector: StepInjector
     figures: Counter[str]
+    webhooks_lost: bool = False  # the endpoint unreachable for good: the sweeper is all that is left
     reader: OrdersRepository = field(init=False)
 
     def __post_init__(self) -> None:
@@ -212,6 +213,9 @@ class Production:
 
     def webhooks(self) -> int:
         """Every due event, newest first, each twice; a failed one stays due (Stripe retries it)."""
+        if self.webhooks_lost:
+            self.ledger.outbox.clear()
+            return 0
         due = [event for event in reversed(self.ledger.outbox) if event.attempts < WEBHOOK_ATTEMPTS]
         delivered = set()
         for event in due:

@@ -33,7 +33,7 @@ from botocore.retries import standard
 
 from ape_moments.errors import ApiError
 from ape_moments.orders import wiring
-from ape_moments.orders.models import Order
+from ape_moments.orders.models import Order, OrderStatus
 from ape_moments.orders.payments import PaymentProvider
 from tests.conftest import BUCKET, call, cognito_identity
 from tests.security.faults import Fault, _moto_skips_refused, total_attempts
@@ -140,7 +140,9 @@ def three_d_secure_then_cancelled(run: Run) -> None:
 
 
 def failed_by_an_admin_after_capture(run: Run) -> None:
-    """The worker captured; an admin fails the order before it completes: the sweeper gives the money back."""
+    """The worker captured; an admin fails the order before it completes; no webhook ever arrives (the
+    ``succeeded`` event would release it): the sweeper gives the money back."""
+    run.production.webhooks_lost = True
     run.checkout(VISA)
     processor = type(wiring.order_processor())
     fulfil = processor._fulfil
@@ -324,3 +326,36 @@ def _report(scenario: str, figures: Counter[str], totals: Audit, outcomes: Count
     )
     lines.append("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
     print("\n".join(lines))
+
+
+def test_the_audit_counts_what_the_provider_holds(aws: Any, stripe_provider: Any) -> None:
+    """Controls: money moved at the provider behind the order's back is seen, whatever the order says."""
+    emulator_ = stripe_provider
+    customer = cognito_identity(str(uuid.uuid4()))
+    order = seed_order(customer)
+    made = []
+    for _ in range(2):  # two payments of one order, both captured
+        intent = emulator_.request(
+            "POST",
+            "/v1/payment_intents",
+            {
+                "amount": 50,
+                "currency": "usd",
+                "capture_method": "manual",
+                "payment_method": card(emulator_, VISA),
+                "confirm": "true",
+                "metadata[orderId]": order.order_id,
+            },
+        )
+        emulator_.request("POST", f"/v1/payment_intents/{intent['id']}/capture")
+        made.append(intent["id"])
+    failed = order.model_copy(update={"status": OrderStatus.FAILED})
+    found = audit(failed, emulator_, set(made))
+    assert (found.captures, found.double_captures, found.unrefunded_failed) == (2, 1, 1)
+    assert found.disagreements == 1  # the order names no payment, the provider holds two
+    emulator_.request("POST", "/v1/refunds", {"payment_intent": made[0], "amount": 10})
+    emulator_.request("POST", "/v1/refunds", {"payment_intent": made[0], "amount": 40})  # ours refund in full, once
+    found = audit(failed, emulator_, set(made))
+    assert (found.refunds, found.double_refunds, found.unrefunded_failed) == (2, 1, 1)
+    pending = order.model_copy(update={"status": OrderStatus.PROCESSING})
+    assert audit(pending, emulator_, set(made)).stuck == 1
