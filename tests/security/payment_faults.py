@@ -6,7 +6,7 @@
   ``before`` (the request never reached Stripe) or ``after`` (Stripe did it; the answer was lost).
   It also records every PaymentIntent made (so money is counted at the provider, per intent,
   not only in our table) and the events Stripe would send for each effect (an ``Outbox``).
-- ``Outbox`` delivers those events to the real webhook function, signed, each one twice and in
+- ``Production.webhooks`` delivers those events to the real webhook function, signed, each one twice and in
   reverse order (``payment_intent.succeeded`` before ``amount_capturable_updated``); a delivery
   that fails (an exception, a 5xx) stays queued, as Stripe retries it.
 - ``Production`` drives an order to quiescence the way AWS would: one SQS poll of the worker
@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -63,6 +64,7 @@ class Event:
     type: str
     payment_id: str
     attempts: int = 0
+    copies: int = 2  # Stripe delivers at least once: every event twice here
 
 
 @dataclass
@@ -75,6 +77,13 @@ class Ledger:
     injected: int = 0
     intents: dict[str, set[str]] = field(default_factory=dict)  # orderId -> PaymentIntent ids
     outbox: list[Event] = field(default_factory=list)
+    warm: dict[str, ModuleType] = field(default_factory=dict)  # the functions' handlers, loaded once
+
+    def handler(self, function_dir: str) -> ModuleType:
+        """A warm execution environment: the handler module is loaded (its cold start run) once per test."""
+        if function_dir not in self.warm:
+            self.warm[function_dir] = load_handler(function_dir)
+        return self.warm[function_dir]
 
     def reset(self, fault: ProviderFault | None = None) -> None:
         self.step = "setup"
@@ -83,8 +92,8 @@ class Ledger:
         self.injected = 0
         self.outbox.clear()
 
-    def emit(self, event_type: str, payment_id: str) -> None:
-        self.outbox.append(Event(f"evt_{uuid.uuid4().hex[:20]}", event_type, payment_id))
+    def emit(self, event_type: str, payment_id: str, *, copies: int = 2) -> None:
+        self.outbox.append(Event(f"evt_{uuid.uuid4().hex[:20]}", event_type, payment_id, copies=copies))
 
     def observe(self, method: str, intent: Intent) -> None:
         if method == "create" and intent.order_id is not None:
@@ -199,7 +208,9 @@ class Production:
         self.step(function_dir)
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         try:
-            response = load_handler(function_dir).lambda_handler(sqs_event(messages, arn), RedeliveryAfterTimeout())
+            response = self.ledger.handler(function_dir).lambda_handler(
+                sqs_event(messages, arn), RedeliveryAfterTimeout()
+            )
             failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
         except Exception:  # the whole invocation failed: every message comes back
             failed = {m["MessageId"] for m in messages}
@@ -219,7 +230,7 @@ class Production:
         due = [event for event in reversed(self.ledger.outbox) if event.attempts < WEBHOOK_ATTEMPTS]
         delivered = set()
         for event in due:
-            for _ in range(2):
+            for _ in range(event.copies):
                 if self.deliver(event):
                     delivered.add(event.event_id)
         self.ledger.outbox = [e for e in self.ledger.outbox if e.event_id not in delivered]
@@ -238,7 +249,9 @@ class Production:
         event.attempts += 1
         self.figures["webhook deliveries"] += 1
         try:
-            answer = load_handler("payment_webhook").lambda_handler(self._signed(payload), RedeliveryAfterTimeout())
+            answer = self.ledger.handler("payment_webhook").lambda_handler(
+                self._signed(payload), RedeliveryAfterTimeout()
+            )
         except Exception:
             self.figures["webhook retries"] += 1
             return False
@@ -266,7 +279,7 @@ class Production:
         """Old events sent again under new ids (no idempotency record helps): only the current state may count."""
         for payment_id in sorted(self.ledger.intents.get(order_id, ())):
             for event_type in ("payment_intent.amount_capturable_updated", "payment_intent.payment_failed"):
-                self.ledger.emit(event_type, payment_id)
+                self.ledger.emit(event_type, payment_id, copies=1)  # the duplicates were the regular events' part
 
     def age(self, order_id: str) -> None:
         """Time passes: the open order looks last changed past the sweeper's limits."""
@@ -283,7 +296,7 @@ class Production:
         self.step("sweeper")
         self.figures["sweeper runs"] += 1
         try:
-            report = load_handler("sweeper").lambda_handler({}, RedeliveryAfterTimeout())
+            report = self.ledger.handler("sweeper").lambda_handler({}, RedeliveryAfterTimeout())
         except Exception:
             self.figures["sweeper runs failed"] += 1
             return True  # it will run again on schedule
