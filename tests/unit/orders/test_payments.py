@@ -406,3 +406,73 @@ def test_one_order_the_reconciliation_cannot_settle_does_not_block_the_others(
         [intent] = intents_of(stripe_provider, order.order_id)
         assert len(stripe_provider.refunds(intent["id"])) == 1
         assert stored_order(order.order_id).payment.status == "REFUNDED"  # type: ignore[union-attr]
+
+
+class _TimingOut(FakeContext):
+    """An invocation about to time out: what it leaves in progress expires at once."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 1
+
+
+def test_a_refund_left_in_progress_by_a_killed_sweeper_run_is_done_by_the_next_run(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the payment fault sweep: the sweeper never told Powertools its timeout, so a refund
+    record left in progress never expired and the order kept its money for the record's 90 days."""
+    order = seed_order(customer)
+    checkout(customer, order.order_id, card(stripe_provider, VISA))
+    deliver(aws, aws.queue_url, "order_worker")
+    _age(order.order_id, 1, status="FAILED")
+    real_refund = StripePaymentProvider.refund
+    killed = [True]
+
+    def killed_once(provider: StripePaymentProvider, payment: Payment, *, idempotency_key: str) -> Any:
+        if killed:
+            killed.clear()
+            raise SystemExit("the sandbox of the function was torn down")  # nothing cleans up after it
+        return real_refund(provider, payment, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(StripePaymentProvider, "refund", killed_once)
+    sweeper = load_handler("sweeper")
+    with pytest.raises(SystemExit):
+        sweeper.lambda_handler({}, _TimingOut())
+    report = sweeper.lambda_handler({}, _TimingOut())  # the next scheduled run, after the timeout
+    assert report["payment"] == {"processed": 0, "released": 1, "errors": 0}
+    [intent] = intents_of(stripe_provider, order.order_id)
+    assert len(stripe_provider.refunds(intent["id"])) == 1
+    assert stored_order(order.order_id).payment.status == "REFUNDED"  # type: ignore[union-attr]
+
+
+def test_an_event_left_in_progress_by_a_killed_webhook_is_applied_on_stripes_retry(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = seed_order(customer)
+    asked = checkout(customer, order.order_id, card(stripe_provider, THREE_D_SECURE))
+    [intent] = intents_of(stripe_provider, order.order_id)
+    stripe_provider.authenticate(intent["id"], asked["clientSecret"])
+    real_retrieve = StripePaymentProvider.retrieve
+    killed = [True]
+
+    def killed_once(provider: StripePaymentProvider, payment: Payment) -> Any:
+        if killed:
+            killed.clear()
+            raise SystemExit("the sandbox of the function was torn down")
+        return real_retrieve(provider, payment)
+
+    monkeypatch.setattr(StripePaymentProvider, "retrieve", killed_once)
+    payload = payment_event("payment_intent.amount_capturable_updated", intent["id"])
+    event = {
+        "version": "2.0",
+        "headers": {"stripe-signature": signature(payload, stripe_provider.webhook_secret)},
+        "body": payload,
+        "isBase64Encoded": False,
+        "requestContext": {"http": {"method": "POST", "path": "/"}},
+    }
+    webhook = load_handler("payment_webhook")
+    with pytest.raises(SystemExit):
+        webhook.lambda_handler(event, _TimingOut())
+    answer = webhook.lambda_handler(event, _TimingOut())  # Stripe's retry of the same event
+    assert json.loads(answer["body"]) == {"message": "processing started"}
+    assert stored_order(order.order_id).status == "PROCESSING"  # type: ignore[union-attr]
