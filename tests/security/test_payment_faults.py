@@ -291,7 +291,14 @@ def test_payment_steps_survive_each_fault(scenario: str, sweep_tools: Any) -> No
             plans.append((f"{write} {kind}", {"table_fault": fault}))
 
     for kind, plan in plans:
-        found, final, _, _, injected = _run_once(scenario, sweep_tools, figures, **plan)
+        found, final, calls, faulted_aws_calls, injected = _run_once(scenario, sweep_tools, figures, **plan)
+        # The same run up to the fault: the fault hit the call the clean run listed there.
+        if "provider_fault" in plan:
+            target = plan["provider_fault"].call_index
+            assert calls[target] == provider_calls[target], (kind, calls[target], provider_calls[target])
+        else:
+            target = plan["table_fault"].call_index
+            assert faulted_aws_calls[target] == aws_calls[target], (kind, faulted_aws_calls[target], aws_calls[target])
         figures["scenarios run"] += 1
         figures[f"faults: {kind}"] += 1 if injected else 0
         figures["faults injected"] += 1 if injected else 0
