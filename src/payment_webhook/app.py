@@ -55,7 +55,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if verified is None:
         return _response(400, "invalid signature")
     logger.append_keys(event_id=verified.get("id"), event_type=verified.get("type"))
-    outcome = payment_webhook().handle(verified)
+    webhook = payment_webhook()
+    webhook.register_lambda_context(context)
+    outcome = webhook.handle(verified)
     logger.info("webhook handled", outcome=outcome)
     if outcome != "ignored":
         metrics.webhook_applied(str(verified.get("type")))

@@ -16,6 +16,8 @@ sweeper_settings()  # cold start: a missing or malformed variable fails the init
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, dict[str, int]]:
     # The scheduler's event carries nothing the sweep needs: every run looks at the tables as they are.
     report = sweeper().sweep()
-    report["payment"] = payment_reconciliation().run()  # SPEC 12 (orders/reconcile.py)
+    reconciliation = payment_reconciliation()
+    reconciliation.register_lambda_context(context)
+    report["payment"] = reconciliation.run()  # SPEC 12 (orders/reconcile.py)
     logger.info("sweep done", report=report)
     return report

@@ -114,6 +114,23 @@ def summary_lines(figures: Figures = FIGURES) -> list[str]:
     else:
         lines.append(_line("faults", "not run"))
 
+    if figures.ran("payment_faults."):
+        p = "payment_faults."
+        injected = {k.removeprefix(p + "faults: "): v for k, v in c.items() if k.startswith(p + "faults: ")}
+        lines.append(
+            _line(
+                "payment faults",
+                f"{c[p + 'scenarios run']} runs, {c[p + 'faults injected']} faults "
+                f"({', '.join(f'{k} {v}' for k, v in sorted(injected.items()))}); "
+                f"{c[p + 'captures']} captures, {c[p + 'refunds']} refunds at the provider: "
+                f"{c[p + 'double_captures']} double captures, {c[p + 'double_refunds']} double refunds, "
+                f"{c[p + 'unrefunded_failed']} FAILED unrefunded, {c[p + 'held_by_failed']} FAILED holding an "
+                f"authorization, {c[p + 'stuck']} stuck, {c[p + 'disagreements']} order/provider disagreements",
+            )
+        )
+    else:
+        lines.append(_line("payment faults", "not run"))
+
     if figures.ran("logs."):
         lines.append(
             _line(

@@ -19,6 +19,7 @@ from ape_moments.clock import to_aws_datetime
 from ape_moments.errors import Conflict, Forbidden, NotFound, ValidationError
 from ape_moments.orders import processing
 from ape_moments.orders.models import Order, OrderStatus, Payment, PaymentStatus
+from ape_moments.orders.payments import ProviderUnavailable, StripePaymentProvider
 from ape_moments.orders.processing import OrderProcessor
 from ape_moments.orders.reconcile import authorized_order_to_process, failed_order_keeps_money
 from ape_moments.orders.wiring import payment_reconciliation
@@ -308,10 +309,10 @@ def test_an_authorized_order_left_pending_for_15_minutes_is_processed_once(
         [intent] = intents_of(stripe_provider, order.order_id)
         stripe_provider.authenticate(intent["id"], asked["clientSecret"])  # and the customer never came back
     _age(old.order_id, 16)
-    assert payment_reconciliation().run() == {"processed": 1, "released": 0}
+    assert payment_reconciliation().run() == {"processed": 1, "released": 0, "errors": 0}
     assert stored_order(old.order_id).status == "PROCESSING"  # type: ignore[union-attr]
     assert stored_order(fresh.order_id).status == "PENDING"  # type: ignore[union-attr]
-    assert payment_reconciliation().run() == {"processed": 0, "released": 0}
+    assert payment_reconciliation().run() == {"processed": 0, "released": 0, "errors": 0}
     assert queued(aws, aws.queue_url) == 1
     deliver(aws, aws.queue_url, "order_worker")
     assert stored_order(old.order_id).status == "COMPLETED"  # type: ignore[union-attr]
@@ -324,8 +325,8 @@ def test_a_captured_payment_on_a_failed_order_is_refunded_once(
     checkout(customer, order.order_id, card(stripe_provider, VISA))
     deliver(aws, aws.queue_url, "order_worker")
     _age(order.order_id, 1, status="FAILED")  # e.g. an admin's repair left a captured order FAILED
-    assert payment_reconciliation().run() == {"processed": 0, "released": 1}
-    assert payment_reconciliation().run() == {"processed": 0, "released": 0}
+    assert payment_reconciliation().run() == {"processed": 0, "released": 1, "errors": 0}
+    assert payment_reconciliation().run() == {"processed": 0, "released": 0, "errors": 0}
     released = stored_order(order.order_id)
     assert released is not None
     assert released.payment is not None
@@ -352,3 +353,126 @@ def test_the_refund_and_webhook_samples_run_against_their_functions(
     refund["arguments"]["orderId"] = order.order_id
     refunded = load_handler("refund_order").lambda_handler(refund, FakeContext())
     assert refunded["payment"]["status"] == "REFUNDED"
+
+
+def test_an_order_cancelled_after_3ds_passed_lets_go_of_the_authorization(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any]
+) -> None:
+    """Found by the payment fault sweep: the order records REQUIRES_ACTION, the provider holds it authorized."""
+    by_webhook, by_sweeper = seed_order(customer), seed_order(customer)
+    intents = {}
+    for order in (by_webhook, by_sweeper):
+        asked = checkout(customer, order.order_id, card(stripe_provider, THREE_D_SECURE))
+        [intent] = intents_of(stripe_provider, order.order_id)
+        stripe_provider.authenticate(intent["id"], asked["clientSecret"])
+        call("updateOrderStatus", {"orderId": order.order_id, "status": "FAILED"}, customer)  # the customer cancels
+        intents[order.order_id] = intent["id"]
+    event = payment_event("payment_intent.amount_capturable_updated", intents[by_webhook.order_id])
+    answer = deliver_webhook(event, signature(event, stripe_provider.webhook_secret))
+    assert json.loads(answer["body"]) == {"message": "payment released"}
+    assert payment_reconciliation().run() == {"processed": 0, "released": 1, "errors": 0}  # the other one
+    assert payment_reconciliation().run() == {"processed": 0, "released": 0, "errors": 0}
+    for order in (by_webhook, by_sweeper):
+        assert stripe_provider.payment_intent(intents[order.order_id])["status"] == "canceled"
+        released = stored_order(order.order_id)
+        assert released is not None
+        assert released.payment is not None
+        assert (released.status, released.payment.status) == ("FAILED", "CANCELED")
+
+
+def test_one_order_the_reconciliation_cannot_settle_does_not_block_the_others(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the payment fault sweep: one refund that raised ended the whole run, every run."""
+    stuck, other = seed_order(customer), seed_order(customer)
+    for order in (stuck, other):
+        checkout(customer, order.order_id, card(stripe_provider, VISA))
+        deliver(aws, aws.queue_url, "order_worker")
+        _age(order.order_id, 1, status="FAILED")
+    [stuck_intent] = intents_of(stripe_provider, stuck.order_id)
+    real_refund = StripePaymentProvider.refund
+    outage = [True]
+
+    def unreachable_for_one(provider: StripePaymentProvider, payment: Payment, *, idempotency_key: str) -> Any:
+        if outage and payment.payment_id == stuck_intent["id"]:
+            raise ProviderUnavailable("stripe: APIConnectionError")
+        return real_refund(provider, payment, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(StripePaymentProvider, "refund", unreachable_for_one)
+    assert payment_reconciliation().run() == {"processed": 0, "released": 1, "errors": 1}
+    outage.clear()  # the provider is back
+    assert payment_reconciliation().run() == {"processed": 0, "released": 1, "errors": 0}
+    for order in (stuck, other):
+        [intent] = intents_of(stripe_provider, order.order_id)
+        assert len(stripe_provider.refunds(intent["id"])) == 1
+        assert stored_order(order.order_id).payment.status == "REFUNDED"  # type: ignore[union-attr]
+
+
+class _TimingOut(FakeContext):
+    """An invocation about to time out: what it leaves in progress expires at once."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 1
+
+
+def test_a_refund_left_in_progress_by_a_killed_sweeper_run_is_done_by_the_next_run(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the payment fault sweep: the sweeper never told Powertools its timeout, so a refund
+    record left in progress never expired and the order kept its money for the record's 90 days."""
+    order = seed_order(customer)
+    checkout(customer, order.order_id, card(stripe_provider, VISA))
+    deliver(aws, aws.queue_url, "order_worker")
+    _age(order.order_id, 1, status="FAILED")
+    real_refund = StripePaymentProvider.refund
+    killed = [True]
+
+    def killed_once(provider: StripePaymentProvider, payment: Payment, *, idempotency_key: str) -> Any:
+        if killed:
+            killed.clear()
+            raise SystemExit("the sandbox of the function was torn down")  # nothing cleans up after it
+        return real_refund(provider, payment, idempotency_key=idempotency_key)
+
+    monkeypatch.setattr(StripePaymentProvider, "refund", killed_once)
+    sweeper = load_handler("sweeper")
+    with pytest.raises(SystemExit):
+        sweeper.lambda_handler({}, _TimingOut())
+    report = sweeper.lambda_handler({}, _TimingOut())  # the next scheduled run, after the timeout
+    assert report["payment"] == {"processed": 0, "released": 1, "errors": 0}
+    [intent] = intents_of(stripe_provider, order.order_id)
+    assert len(stripe_provider.refunds(intent["id"])) == 1
+    assert stored_order(order.order_id).payment.status == "REFUNDED"  # type: ignore[union-attr]
+
+
+def test_an_event_left_in_progress_by_a_killed_webhook_is_applied_on_stripes_retry(
+    aws: Any, stripe_provider: Any, customer: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = seed_order(customer)
+    asked = checkout(customer, order.order_id, card(stripe_provider, THREE_D_SECURE))
+    [intent] = intents_of(stripe_provider, order.order_id)
+    stripe_provider.authenticate(intent["id"], asked["clientSecret"])
+    real_retrieve = StripePaymentProvider.retrieve
+    killed = [True]
+
+    def killed_once(provider: StripePaymentProvider, payment: Payment) -> Any:
+        if killed:
+            killed.clear()
+            raise SystemExit("the sandbox of the function was torn down")
+        return real_retrieve(provider, payment)
+
+    monkeypatch.setattr(StripePaymentProvider, "retrieve", killed_once)
+    payload = payment_event("payment_intent.amount_capturable_updated", intent["id"])
+    event = {
+        "version": "2.0",
+        "headers": {"stripe-signature": signature(payload, stripe_provider.webhook_secret)},
+        "body": payload,
+        "isBase64Encoded": False,
+        "requestContext": {"http": {"method": "POST", "path": "/"}},
+    }
+    webhook = load_handler("payment_webhook")
+    with pytest.raises(SystemExit):
+        webhook.lambda_handler(event, _TimingOut())
+    answer = webhook.lambda_handler(event, _TimingOut())  # Stripe's retry of the same event
+    assert json.loads(answer["body"]) == {"message": "processing started"}
+    assert stored_order(order.order_id).status == "PROCESSING"  # type: ignore[union-attr]

@@ -237,7 +237,14 @@ class PaymentWebhook:
         self._orders = steps.orders
         self._provider = steps.provider
         self._start = start
+        self._once = once
         self._apply_once = once(self._apply)
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets an event record left in progress expire when the invocation times out (``OncePerEvent``)."""
+        register = getattr(self._once, "register_lambda_context", None)
+        if register is not None:
+            register(context)
 
     def handle(self, event: dict[str, Any]) -> str:
         """What was done with the event (for the log and the response)."""
@@ -260,6 +267,11 @@ class PaymentWebhook:
             return "processing started"
         if intent.status is PaymentStatus.REQUIRES_PAYMENT and order.status is OrderStatus.PENDING:
             return self._declined(order, intent)
+        if intent.status in _STARTED and order.status is OrderStatus.FAILED:
+            # Authorized after the order failed (cancelled by its customer mid 3-D Secure): a FAILED
+            # order keeps no money. The sweeper does the same for an event that never came.
+            self._steps.keep_payment(order, self._steps.release(order.payment))
+            return "payment released"
         return "nothing to do"
 
     def _stray(self, intent: Intent) -> str:
@@ -284,24 +296,34 @@ class PaymentWebhook:
         return "decline recorded"
 
 
-def once_per_event(
-    idempotency_table: str, client: Any
-) -> Callable[[Callable[[dict[str, Any]], str]], Callable[[dict[str, Any]], str]]:
-    """Each event applied at most once: Powertools idempotency on the event id."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+class OncePerEvent:
+    """Each event applied at most once: Powertools idempotency on the event id.
 
-    config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=EVENT_RECORD_LIFETIME)
-    store = DynamoDBPersistenceLayer(table_name=idempotency_table, boto3_client=client)
+    ``register_lambda_context``: an event record left in progress (the function killed, or the
+    answer of its write lost) expires when the invocation would have timed out, so Stripe's retry
+    of that event applies it; without it the record stays in progress for the record's lifetime
+    and every retry is refused.
+    """
 
-    def wrap(apply: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], str]:
-        @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
+    def __init__(self, idempotency_table: str, client: Any) -> None:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+        self._config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=EVENT_RECORD_LIFETIME)
+        self._store = DynamoDBPersistenceLayer(table_name=idempotency_table, boto3_client=client)
+
+    def register_lambda_context(self, context: Any) -> None:
+        self._config.register_lambda_context(context)
+
+    def __call__(self, apply: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], str]:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+        @idempotent_function(data_keyword_argument="event", persistence_store=self._store, config=self._config)  # type: ignore[untyped-decorator]
         def apply_event(*, event: dict[str, Any]) -> str:
             return apply(event)
 
         return lambda event: str(apply_event(event=event))
 
-    return wrap
+
+def once_per_event(idempotency_table: str, client: Any) -> OncePerEvent:
+    """Each event applied at most once: Powertools idempotency on the event id."""
+    return OncePerEvent(idempotency_table, client)
