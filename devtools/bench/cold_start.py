@@ -29,7 +29,7 @@ from typing import Any
 
 from devtools.bench import calls as calls_mod
 from devtools.bench.harness import Harness, Prepared
-from devtools.bench.stack import LAYER_SOURCE
+from devtools.bench.stack import ROOT
 
 CHILD = Path(__file__).resolve().parent / "child.py"
 TIMEOUT_SECONDS = 60
@@ -86,10 +86,10 @@ def _child_spec(harness: Harness, prepared: Prepared, mode: str) -> dict[str, An
         "mode": mode,
         "function": spec.logical_id,
         "code_dir": str(spec.code_dir),
-        "layer_dir": str(LAYER_SOURCE),
-        "module_file": str(spec.module_file),
+        "layer_dirs": [str(path) for path in spec.layer_dirs],
+        "root": str(ROOT),
         "unique_name": f"bench_{spec.logical_id}_app",
-        "handler_name": spec.handler_name,
+        "handler": spec.handler,
         "event": prepared.calibration_event,
         "calls": calls_mod.jsonable(prepared.calls),
     }
