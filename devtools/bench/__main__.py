@@ -104,7 +104,7 @@ def run(
     *,
     only: list[str] | None = None,
     cold_runs: int = 5,
-    warm_runs: int = 200,
+    warm_runs: int = 100,
     importtime: bool = True,
     measure_sizes: bool = True,
     measure_throughput: bool = True,
@@ -124,8 +124,12 @@ def run(
         # First, and in a child of its own: Linux hands a parent's peak RSS on to the processes it
         # forks, so the photo children must come from a small process to measure their own peak.
         results["photos"] = _photos(photo_runs)
+    phases = results.setdefault("phases_s", {})
+    mark = time.perf_counter()
     in_process(plans, results, warm_runs=warm_runs)
+    phases["in-process (calls, warm)"], mark = time.perf_counter() - mark, time.perf_counter()
     cold(plans, results, runs=cold_runs, importtime=importtime)
+    phases["cold and restored processes"], mark = time.perf_counter() - mark, time.perf_counter()
     if measure_sizes:
         layer, function_sizes = sizes.measure(list(plans))
         results["layer_size"] = dataclasses.asdict(layer) if layer else None
@@ -134,8 +138,10 @@ def run(
         results["throughput"] = throughput.measure()
         results["live"] = live.measure()  # change-to-subscriber latency through the local stack
         results["uploads"] = uploads.measure()  # presign, PUT, listed: through the local stack
+        phases["sizes, local stack (throughput, live, uploads)"], mark = time.perf_counter() - mark, time.perf_counter()
     # The owner's figures: aggregation cost per change; adminStats for 366 days through the local stack.
     results["stats"] = stats.measure(through_stack=measure_throughput)
+    phases["owner's figures"] = time.perf_counter() - mark
     results["machine"] = report.machine()
     results["elapsed_s"] = time.perf_counter() - started
     return results
@@ -145,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__)
     parser.add_argument("--only", action="append", metavar="LOGICAL_ID", help="measure only this function")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start processes per function and mode")
-    parser.add_argument("--warm-runs", type=int, default=200, help="in-process invocations per operation")
+    parser.add_argument("--warm-runs", type=int, default=100, help="in-process invocations per operation")
     parser.add_argument("--no-importtime", action="store_true", help="skip the -X importtime breakdown")
     parser.add_argument("--no-throughput", action="store_true", help="skip the local stack throughput")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/PERFORMANCE.md alone")

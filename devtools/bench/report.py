@@ -50,6 +50,8 @@ def machine() -> dict[str, str]:
         "cores": str(os.cpu_count()),
         "python": sys.version.split()[0],
         "platform": f"{platform.system()} {platform.machine()}",
+        # The machine may be shared: its 1, 5 and 15 minute load, beside its core count.
+        "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()),
         "packages": ", ".join(f"{k} {v}" for k, v in versions.items()),
     }
 
@@ -113,7 +115,8 @@ def _restored_rows(functions: dict[str, Any]) -> list[list[str]]:
                 _verdict(restored["ratio"], RESTORED_TARGET),
                 f"simulation of SnapStart's restore: first invocation after import and priming, vs the floor's "
                 f"after its imports; CPU ratio, wall {_ratio(restored['wall_ratio'])}; cold today "
-                f"{_ratio(cold.get('ratio'))}; median of {restored['runs']} processes",
+                f"{_ratio(cold.get('ratio'))}; median of {restored['runs']} processes (of the minima: "
+                f"{_ratio(restored.get('min_ratio'))})",
             ]
         )
     return table
@@ -141,7 +144,8 @@ def rows(results: dict[str, Any]) -> list[list[str]]:  # noqa: PLR0912 - one sec
                     f"{_ms(cold['floor_ms'])}; CPU {_ms(cold['floor_cpu_ms'])}",
                     _ratio(cold["ratio"]),
                     _verdict(cold["ratio"], COLD_TARGET),
-                    f"CPU ratio; wall {_ratio(cold['wall_ratio'])}; median of {cold['runs']} processes",
+                    f"CPU ratio; wall {_ratio(cold['wall_ratio'])}; median of {cold['runs']} processes"
+                    f" (of the minima: {_ratio(cold.get('min_ratio'))})",
                 ]
             )
     table += _restored_rows(functions)
@@ -343,7 +347,13 @@ def generated(results: dict[str, Any], table_md: str) -> str:
             BEGIN,
             "",
             f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, {info['platform']}, "
-            f"Python {info['python']} ({info['packages']}); `make bench` took {results['elapsed_s']:.0f} s.",
+            f"Python {info['python']} ({info['packages']}); `make bench` took {results['elapsed_s']:.0f} s"
+            + (
+                " (" + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results["phases_s"].items()) + ")"
+                if results.get("phases_s")
+                else ""
+            )
+            + f"; load average at the end {info.get('load', 'n/a')}.",
             "",
             table_md,
             "",

@@ -37,11 +37,11 @@ mutation($id: ID!, $name: String!, $type: String!, $size: Int) {
 LIST = "query($id: ID!) { listAlbumPhotos(albumId: $id, limit: 100) { items { key } } }"
 
 
-def photo() -> bytes:
-    """A 12 MP JPEG with a photo's entropy (noise over a gradient), made here."""
+def photo(size: tuple[int, int] = PHOTO_SIZE) -> bytes:
+    """A JPEG with a photo's entropy (noise over a gradient), made here; 12 MP unless told."""
     from PIL import Image
 
-    width, height = PHOTO_SIZE
+    width, height = size
     noise = Image.effect_noise((width, height), 40).convert("RGB")
     gradient = Image.linear_gradient("L").resize((width, height)).convert("RGB")
     out = io.BytesIO()
@@ -70,6 +70,23 @@ def _upload_and_wait(client: _Client, album_id: str, body: bytes, index: int, co
             return (time.perf_counter() - started) * 1000
         time.sleep(POLL_SECONDS)
     raise RuntimeError(f"upload {index} not listed within {LISTED_TIMEOUT_SECONDS} s")
+
+
+def listed_photo(client: _Client, state: dict[str, Any], *, size: tuple[int, int] = (1600, 1200)) -> str:
+    """A photo of the signed-in customer's, uploaded and listed: what an order names (SPEC 9)."""
+    context = ssl.create_default_context(cafile=state["caCertificate"]) if state.get("caCertificate") else None
+    album_id = client.call(CREATE_ALBUM)["createAlbum"]["albumId"]
+    body = photo(size)
+    variables = {"id": album_id, "name": "booth.jpg", "type": "image/jpeg", "size": len(body)}
+    upload = client.call(PRESIGN, variables)["presignAlbumUpload"]
+    _put(upload["presignedUrl"], body, context)
+    deadline = time.monotonic() + LISTED_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        items = client.call(LIST, {"id": album_id})["listAlbumPhotos"]["items"]
+        if any(item["key"] == upload["s3Key"] for item in items):
+            return str(upload["s3Key"])
+        time.sleep(POLL_SECONDS)
+    raise RuntimeError(f"the order's photo was not listed within {LISTED_TIMEOUT_SECONDS} s")
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:
