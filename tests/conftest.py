@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import os
 import sys
@@ -19,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devtools import template
+from devtools import handlers, template
 from devtools.moto_atomic import serialize_dynamodb_writes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,13 +239,8 @@ def context() -> FakeContext:
 
 @functools.cache
 def load_handler(function_dir: str) -> ModuleType:
-    """Import src/<function_dir>/app.py under a unique name (every function's module is `app`)."""
-    spec = importlib.util.spec_from_file_location(f"handler_{function_dir}", ROOT / "src" / function_dir / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Import src/<function_dir>/app.py afresh under a unique name (every function's module is `app`)."""
+    return handlers.load_module(ROOT / "src" / function_dir, unique_name=f"handler_{function_dir}", fresh=True)
 
 
 @functools.cache

@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devtools.bench import cold_start, live, photos, report, sizes, stats, throughput, warm
+from devtools.bench import cold_start, live, photos, report, sizes, stats, throughput, uploads, warm
 from devtools.bench.cases import Case, case_for
 from devtools.bench.harness import Harness
 from devtools.bench.stack import ROOT, functions
 
-IMAGING_LAYER = ROOT / "layers" / "imaging"  # the upload events function's second layer (template.yaml)
 ANALYSIS_STUB = "## Analysis\n\n(hand-written; `make bench` keeps everything outside the generated block)\n"
 
 
@@ -29,13 +28,7 @@ def _plans(only: list[str] | None) -> dict[str, Case | str]:
 
 def snapstart_functions() -> set[str]:
     """The functions template.yaml gives SnapStart (where an environment enables it): the API functions."""
-    from devtools import template
-
-    return {
-        name
-        for name, function in template.resources("AWS::Serverless::Function").items()
-        if "SnapStart" in function["Properties"]
-    }
+    return {spec.logical_id for spec in functions() if spec.snapstart}
 
 
 def _reset_moto() -> None:
@@ -48,8 +41,6 @@ def in_process(plans: dict[str, Case | str], results: dict[str, Any], *, warm_ru
     """Calls, units and warm overhead, against moto's in-process mock."""
     from moto import mock_aws
 
-    if str(IMAGING_LAYER) not in sys.path:  # the upload pipeline imports ape_imaging (Pillow)
-        sys.path.append(str(IMAGING_LAYER))
     with mock_aws(), Harness.open() as harness:
         for name, plan in plans.items():
             if isinstance(plan, str):
@@ -74,6 +65,7 @@ def cold(plans: dict[str, Case | str], results: dict[str, Any], *, runs: int, im
             entry = results["functions"][name]
             try:
                 prepared = harness.prepare(plan, price=False)
+                entry["aws_calls"] = len(prepared.calls)
                 entry["cold"] = cold_start.measure(harness, prepared, runs=runs).stats()
                 if name in snapstart:
                     entry["restored"] = cold_start.measure(harness, prepared, runs=runs, restored=True).stats()
@@ -112,7 +104,7 @@ def run(
     *,
     only: list[str] | None = None,
     cold_runs: int = 5,
-    warm_runs: int = 200,
+    warm_runs: int = 100,
     importtime: bool = True,
     measure_sizes: bool = True,
     measure_throughput: bool = True,
@@ -120,17 +112,24 @@ def run(
 ) -> dict[str, Any]:
     started = time.perf_counter()
     plans = _plans(only)
+    layers = {spec.logical_id: [path.name for path in spec.layer_dirs] for spec in functions()}
     results: dict[str, Any] = {"functions": {}}
     for name, plan in plans.items():
         results["functions"][name] = (
-            {"skipped": plan} if isinstance(plan, str) else {"operation": plan.operation, "notes": plan.notes}
+            {"skipped": plan}
+            if isinstance(plan, str)
+            else {"operation": plan.operation, "notes": plan.notes, "layers": layers[name]}
         )
     if photo_runs:
         # First, and in a child of its own: Linux hands a parent's peak RSS on to the processes it
         # forks, so the photo children must come from a small process to measure their own peak.
         results["photos"] = _photos(photo_runs)
+    phases = results.setdefault("phases_s", {})
+    mark = time.perf_counter()
     in_process(plans, results, warm_runs=warm_runs)
+    phases["in-process (calls, warm)"], mark = time.perf_counter() - mark, time.perf_counter()
     cold(plans, results, runs=cold_runs, importtime=importtime)
+    phases["cold and restored processes"], mark = time.perf_counter() - mark, time.perf_counter()
     if measure_sizes:
         layer, function_sizes = sizes.measure(list(plans))
         results["layer_size"] = dataclasses.asdict(layer) if layer else None
@@ -138,8 +137,11 @@ def run(
     if measure_throughput:
         results["throughput"] = throughput.measure()
         results["live"] = live.measure()  # change-to-subscriber latency through the local stack
+        results["uploads"] = uploads.measure()  # presign, PUT, listed: through the local stack
+        phases["sizes, local stack (throughput, live, uploads)"], mark = time.perf_counter() - mark, time.perf_counter()
     # The owner's figures: aggregation cost per change; adminStats for 366 days through the local stack.
     results["stats"] = stats.measure(through_stack=measure_throughput)
+    phases["owner's figures"] = time.perf_counter() - mark
     results["machine"] = report.machine()
     results["elapsed_s"] = time.perf_counter() - started
     return results
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__)
     parser.add_argument("--only", action="append", metavar="LOGICAL_ID", help="measure only this function")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start processes per function and mode")
-    parser.add_argument("--warm-runs", type=int, default=200, help="in-process invocations per operation")
+    parser.add_argument("--warm-runs", type=int, default=100, help="in-process invocations per operation")
     parser.add_argument("--no-importtime", action="store_true", help="skip the -X importtime breakdown")
     parser.add_argument("--no-throughput", action="store_true", help="skip the local stack throughput")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/PERFORMANCE.md alone")
@@ -165,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         measure_throughput=not args.no_throughput,
         photo_runs=max(0, args.photo_runs),
     )
-    table = report.markdown(report.rows(results))
+    table = report.summary_markdown(results) + "\n\n" + report.markdown(report.rows(results))
     if "photos" in results:
         table += (
             "\n\n### Photos: the upload pipeline's decode (`check_photo`) against a bare Pillow floor\n\n"

@@ -37,6 +37,7 @@ class Case:
     needs: tuple[str, ...] = ()  # other functions the setup invokes
     vary: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
     notes: list[str] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)  # over the template's, for this function
 
     def event(self, substitutions: dict[str, str], iteration: int | None = None) -> dict[str, Any]:
         text = (EVENTS / self.sample).read_text()
@@ -58,22 +59,44 @@ def _sample_order_id(event: dict[str, Any]) -> str:
     return str(json.loads(event["Records"][0]["body"])["orderId"])
 
 
+def _substituted(event: dict[str, Any], substitutions: dict[str, str]) -> dict[str, Any]:
+    text = json.dumps(event)
+    for sample_id, real_id in substitutions.items():
+        text = text.replace(sample_id, real_id)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
 def _create_order(invoke: Invoke) -> str:
     event = load_sample("create_order.json")
     event["arguments"].pop("idempotencyKey", None)
-    _seed_sources(event)
+    event = _substituted(event, _real_sources(invoke, event))
     return str(invoke("CreateOrderFunction", event)["orderId"])
 
 
 def _sources_setup(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
-    _seed_sources(sample)
-    return {}
+    return _real_sources(invoke, sample)
 
 
-def _seed_sources(event: dict[str, Any]) -> None:
-    """The photos and collages the createOrder sample names (SPEC 9), the sample customer's,
-    orderable (a listed photo, a COMPLETED collage) and with their files: written straight to the
-    bench's moto tables and bucket, like the records the upload pipeline and the renderer write."""
+def _real_sources(invoke: Invoke, event: dict[str, Any]) -> dict[str, str]:
+    """The albums and collages the createOrder sample names, created through their own functions
+    (as production has them), and the sample's ids -> theirs; then made orderable (SPEC 9)."""
+    substitutions: dict[str, str] = {}
+    for line in event["arguments"]["items"]:
+        if "photoKey" in line or "albumId" in line:
+            sample_album = line.get("albumId") or line["photoKey"].split("/")[1]
+            if sample_album not in substitutions:
+                substitutions[sample_album] = _created(invoke, "AlbumsFunction", "album_create.json", "albumId")
+        elif "collageId" in line and line["collageId"] not in substitutions:
+            create = load_sample("collage_create.json")
+            create["arguments"]["input"]["template"] = "STRIP_1X4" if line["sku"] == "PHOTO_STRIP" else "GRID_2X2"
+            substitutions[line["collageId"]] = str(invoke("CollagesFunction", create)["collageId"])
+    _make_orderable(_substituted(event, substitutions))
+    return substitutions
+
+
+def _make_orderable(event: dict[str, Any]) -> None:
+    """What the upload pipeline and the renderer write for the sources: the photo records (listed),
+    the collage or album COMPLETED with its output, and the files, in the bench's moto."""
     import boto3
 
     dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
@@ -87,24 +110,24 @@ def _seed_sources(event: dict[str, Any]) -> None:
             item = {"key": key, "parent": key.rsplit("/", 1)[0] + "/", "customerId": owner, "fileName": "booth.jpg",
                     "contentType": "image/jpeg", "size": 4, "width": 1, "height": 1,
                     "thumbnailKey": f"thumbnails/{key}.jpg", "uploadedAt": now}  # fmt: skip
-            table, file_key = os.environ["PHOTOS_TABLE_NAME"], key
-        elif "collageId" in line:
-            collage_id = line["collageId"]
-            file_key = f"renders/collages/{collage_id}/collage.jpg"
-            template = "STRIP_1X4" if line["sku"] == "PHOTO_STRIP" else "GRID_2X2"
-            item = {"collageId": collage_id, "customerId": owner, "name": "Bench",
-                    "s3Prefix": f"collages/{collage_id}/", "template": template, "status": "COMPLETED",
-                    "outputKey": file_key, "createdAt": now, "updatedAt": now}  # fmt: skip
-            table = os.environ["COLLAGES_TABLE_NAME"]
+            typed = {k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in item.items()}
+            dynamodb.put_item(TableName=os.environ["PHOTOS_TABLE_NAME"], Item=typed)
+            file_key = key
         else:
-            album_id = line["albumId"]
-            file_key = f"renders/albums/{album_id}/album.pdf"
-            item = {"albumId": album_id, "customerId": owner, "name": "Bench", "s3Prefix": f"albums/{album_id}/",
-                    "imageCount": 1, "status": "COMPLETED", "pdfKey": file_key, "createdAt": now,
-                    "updatedAt": now}  # fmt: skip
-            table = os.environ["ALBUMS_TABLE_NAME"]
-        typed = {k: {"N": str(v)} if isinstance(v, int) else {"S": v} for k, v in item.items()}
-        dynamodb.put_item(TableName=table, Item=typed)
+            kind, table, output = (
+                ("collage", os.environ["COLLAGES_TABLE_NAME"], "outputKey")
+                if "collageId" in line
+                else ("album", os.environ["ALBUMS_TABLE_NAME"], "pdfKey")
+            )
+            source_id = line[f"{kind}Id"]
+            file_key = f"renders/{kind}s/{source_id}/{kind}.{'jpg' if kind == 'collage' else 'pdf'}"
+            dynamodb.update_item(
+                TableName=table,
+                Key={f"{kind}Id": {"S": source_id}},
+                UpdateExpression="SET #s = :done, #o = :key",
+                ExpressionAttributeNames={"#s": "status", "#o": output},
+                ExpressionAttributeValues={":done": {"S": "COMPLETED"}, ":key": {"S": file_key}},
+            )
         s3.put_object(Bucket=bucket, Key=file_key, Body=b"\xff\xd8\xff\xd9")
 
 
@@ -153,10 +176,96 @@ def _collage(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
 
 
 def _album_and_bucket(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
-    """The album, and this stage's bucket for the sample's (a photo elsewhere is ignored)."""
-    bucket = sample["Records"][0]["s3"]["bucket"]["name"]
-    return {**_album(invoke, sample), bucket: os.environ["MEDIA_BUCKET_NAME"]}
+    """The album, this stage's bucket for the sample's, and a real photo PUT at the sample's key
+    (a 2 MP JPEG made here: the 12 MP decode is measured on its own, in the Photos section)."""
+    import io
 
+    import boto3
+    from PIL import Image
+
+    record = sample["Records"][0]["s3"]
+    substitutions = {**_album(invoke, sample), record["bucket"]["name"]: os.environ["MEDIA_BUCKET_NAME"]}
+    sample_key = record["object"]["key"]
+    key = _substituted({"k": sample_key.rsplit("/", 1)[0] + "/1795000000000-booth.jpg"}, substitutions)["k"]
+    image = io.BytesIO()
+    Image.effect_noise((1600, 1200), 40).convert("RGB").save(image, "JPEG", quality=88)
+    body = image.getvalue()
+    put = boto3.client("s3").put_object(Bucket=os.environ["MEDIA_BUCKET_NAME"], Key=key, Body=body,
+                                        ContentType="image/jpeg")  # fmt: skip
+    return {
+        **substitutions,
+        sample_key.rsplit("/", 1)[1]: key.rsplit("/", 1)[1],
+        record["object"]["versionId"]: put["VersionId"],
+        record["object"]["eTag"]: put["ETag"].strip('"'),
+        f'"size": {record["object"]["size"]}': f'"size": {len(body)}',
+    }
+
+
+def _album_photos(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    """An album with a full page of listed photos (the sample's limit), as the upload pipeline
+    leaves them, standing for the sample's album."""
+    substitutions = _album(invoke, sample)
+    album_id = next(iter(substitutions.values()))
+    owner = str(sample["identity"]["sub"])
+    photos = [
+        {"sku": "PRINT_4X6", "quantity": 1, "photoKey": f"albums/{album_id}/17950000{index:05d}-booth.jpg"}
+        for index in range(int(sample["arguments"].get("limit") or 20))
+    ]
+    _make_orderable({"identity": {"sub": owner}, "arguments": {"items": photos}})
+    return substitutions
+
+
+def _paid_order(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    """An order of the sample customer's, paid at checkout (the template's default provider)."""
+    order_id = _create_order(invoke)
+    checkout = load_sample("checkout_order.json")
+    checkout["arguments"]["orderId"] = order_id
+    invoke("CheckoutOrderFunction", checkout)
+    return {_sample_order_id(sample): order_id}
+
+
+def _captured_order(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    """An order of the sample customer's, paid at checkout and fulfilled by the order worker
+    (which captures the payment): what an admin refunds."""
+    substitutions = _paid_order(invoke, sample)
+    worker = load_sample("order_worker.json")
+    worker["Records"][0]["body"] = json.dumps({"orderId": next(iter(substitutions.values()))})
+    invoke("OrderWorkerFunction", worker)
+    return substitutions
+
+
+def _signed_webhook(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    """The sample's Stripe event as one the webhook verifies and then ignores (a charge update),
+    signed now with the stack's webhook secret, as Stripe signs. A payment event would retrieve
+    its intent from Stripe, which the bench does not run."""
+    import hashlib
+    import hmac
+    import time
+
+    from devtools.bench.stack import SECRET_VALUES
+
+    event_type = json.loads(sample["body"])["type"]
+    body = sample["body"].replace(event_type, "charge.updated")
+    timestamp = int(time.time())
+    signed = f"{timestamp}.{body}".encode()
+    digest = hmac.new(SECRET_VALUES["StripeWebhookSigningSecret"].encode(), signed, hashlib.sha256).hexdigest()
+    return {event_type: "charge.updated", sample["headers"]["stripe-signature"]: f"t={timestamp},v1={digest}"}
+
+
+def _unsubscribe_token(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]:
+    """A token the mailer would have signed for the sample customer (the secret of the bench's stack)."""
+    from datetime import UTC, datetime
+
+    import boto3
+
+    from ape_moments.notifications import rules, tokens
+
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["UNSUBSCRIBE_SECRET_ARN"])
+    key = rules.preference_key(str(load_sample("create_order.json")["identity"]["sub"]), "jamie@example.com")
+    return {"REPLACE-WITH-A-SIGNED-TOKEN": tokens.sign(secret["SecretString"].encode(), key, datetime.now(UTC))}
+
+
+ORDER_NEEDS = ("CreateOrderFunction", "AlbumsFunction", "CollagesFunction")
 
 CASES: dict[str, Case] = {
     case.function: case
@@ -166,22 +275,23 @@ CASES: dict[str, Case] = {
             "createOrder",
             "create_order.json",
             setup=_sources_setup,
+            needs=("AlbumsFunction", "CollagesFunction"),
             vary=_new_idempotency_key,
-            notes=["with an idempotencyKey (a new one each warm run)"],
+            notes=["a photo of an album and a collage that exist; an idempotencyKey (new each warm run)"],
         ),
         Case(
             "GetOrderFunction",
             "getOrder",
             "get_order.json",
             setup=_order_setup(processing=False),
-            needs=("CreateOrderFunction",),
+            needs=ORDER_NEEDS,
         ),
         Case(
             "ListOrdersFunction",
             "listOrders",
             "list_orders.json",
             setup=_orders_to_list,
-            needs=("CreateOrderFunction",),
+            needs=ORDER_NEEDS,
             notes=["a full page of 10 orders"],
         ),
         Case(
@@ -189,7 +299,7 @@ CASES: dict[str, Case] = {
             "updateOrderStatus",
             "update_order_status.json",
             setup=_order_setup(processing=False),
-            needs=("CreateOrderFunction",),
+            needs=ORDER_NEEDS,
             notes=["customer cancels a PENDING order"],
         ),
         Case(
@@ -197,21 +307,21 @@ CASES: dict[str, Case] = {
             "processOrder",
             "process_order.json",
             setup=_order_setup(processing=False),
-            needs=("CreateOrderFunction",),
+            needs=ORDER_NEEDS,
         ),
         Case(
             "OrderWorkerFunction",
             "order worker (1 SQS record)",
             "order_worker.json",
             setup=_order_setup(processing=True),
-            needs=("CreateOrderFunction", "ProcessOrderFunction"),
+            needs=(*ORDER_NEEDS, "ProcessOrderFunction"),
         ),
         Case(
             "OrderDeadLetterFunction",
             "order dead letter (1 SQS record)",
             "order_dead_letter.json",
             setup=_order_setup(processing=True),
-            needs=("CreateOrderFunction", "ProcessOrderFunction"),
+            needs=(*ORDER_NEEDS, "ProcessOrderFunction"),
         ),
         Case("AlbumsFunction", "getAlbum", "album_get.json", setup=_album),
         Case("CollagesFunction", "getCollage", "collage_get.json", setup=_collage),
@@ -228,6 +338,45 @@ CASES: dict[str, Case] = {
             "presign_collage_upload.json",
             setup=_collage,
             needs=("CollagesFunction",),
+        ),
+        Case(
+            "PhotosFunction",
+            "photos (album, a page of 20)",
+            "photo_list_album.json",
+            setup=_album_photos,
+            needs=("AlbumsFunction",),
+        ),
+        Case("EmailPreferencesFunction", "emailPreferences", "email_preferences_get.json"),
+        Case(
+            "CheckoutOrderFunction",
+            "checkoutOrder",
+            "checkout_order.json",
+            setup=_order_setup(processing=False),
+            needs=ORDER_NEEDS,
+            notes=["the template's default payment provider (sandbox: no Stripe request)"],
+        ),
+        Case(
+            "RefundOrderFunction",
+            "refundOrder",
+            "refund_order_admin.json",
+            setup=_captured_order,
+            needs=(*ORDER_NEEDS, "CheckoutOrderFunction", "OrderWorkerFunction"),
+            notes=["an order paid at checkout and fulfilled (captured); sandbox provider"],
+        ),
+        Case(
+            "UnsubscribeFunction",
+            "unsubscribe (one-click POST)",
+            "unsubscribe.json",
+            setup=_unsubscribe_token,
+            notes=["a token signed with the stack's secret"],
+        ),
+        Case(
+            "PaymentWebhookFunction",
+            "Stripe webhook (signed, ignored type)",
+            "payment_webhook.json",
+            setup=_signed_webhook,
+            environment={"PAYMENT_PROVIDER": "stripe"},
+            notes=["PAYMENT_PROVIDER=stripe (the sandbox refuses every webhook); a verified event it ignores"],
         ),
         Case(
             "UploadEventsFunction",

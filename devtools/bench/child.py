@@ -93,16 +93,16 @@ def _result(start: float, start_cpu: float, imported: float, error: str | None) 
     }
 
 
+def _load(spec: dict[str, Any]) -> Any:
+    """The handler, by the one loader (devtools/handlers.py), its code and layers first on the path
+    for the whole process, as /var/task and /opt/python are."""
+    sys.path[:0] = [spec["code_dir"], *spec["layer_dirs"]]
+    return LOADER.load_handler(spec["code_dir"], spec["handler"], unique_name=spec["unique_name"])
+
+
 def run_handler(spec: dict[str, Any]) -> dict[str, Any]:
     start, start_cpu = time.perf_counter(), time.process_time()
-    sys.path[:0] = [spec["code_dir"], spec["layer_dir"]]
-    module_spec = importlib.util.spec_from_file_location(spec["unique_name"], spec["module_file"])
-    assert module_spec is not None
-    assert module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[spec["unique_name"]] = module
-    module_spec.loader.exec_module(module)
-    handler = getattr(module, spec["handler_name"])
+    handler = _load(spec)
     imported = time.perf_counter()
     error = None
     try:
@@ -115,14 +115,7 @@ def run_handler(spec: dict[str, Any]) -> dict[str, Any]:
 def run_restored(spec: dict[str, Any]) -> dict[str, Any]:
     """SnapStart's restore, simulated: import and priming happen before the timer (the snapshot's
     init phase), then the after-restore hooks and the first invocation are timed."""
-    sys.path[:0] = [spec["code_dir"], spec["layer_dir"]]
-    module_spec = importlib.util.spec_from_file_location(spec["unique_name"], spec["module_file"])
-    assert module_spec is not None
-    assert module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[spec["unique_name"]] = module
-    module_spec.loader.exec_module(module)
-    handler = getattr(module, spec["handler_name"])
+    handler = _load(spec)
     from ape_moments import priming
 
     priming.run_before_snapshot()
@@ -169,9 +162,25 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     return _result(start, start_cpu, imported, error)
 
 
+def _import_loader(root: str) -> Any:
+    """devtools/handlers.py (standard library only), imported before any timer starts."""
+    module_spec = importlib.util.spec_from_file_location("bench_handler_loader", f"{root}/devtools/handlers.py")
+    assert module_spec is not None
+    assert module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_spec.name] = module
+    module_spec.loader.exec_module(module)
+    return module
+
+
+LOADER: Any = None
+
+
 def main() -> None:
+    global LOADER  # noqa: PLW0603 - set once, before anything is timed
     with open(sys.argv[1]) as stream:
         spec = json.load(stream)
+    LOADER = _import_loader(spec["root"])
     result = MODES.get(spec["mode"], run_floor)(spec)
     with open(sys.argv[2], "w") as stream:
         json.dump(result, stream)

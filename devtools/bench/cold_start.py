@@ -29,7 +29,7 @@ from typing import Any
 
 from devtools.bench import calls as calls_mod
 from devtools.bench.harness import Harness, Prepared
-from devtools.bench.stack import LAYER_SOURCE
+from devtools.bench.stack import ROOT
 
 CHILD = Path(__file__).resolve().parent / "child.py"
 TIMEOUT_SECONDS = 60
@@ -67,8 +67,13 @@ class ColdResult:
         """Medians; the ratio is of CPU time, which other load on the machine hardly moves."""
         handler, floor = _median(self.handler_ms), _median(self.floor_ms)
         handler_cpu, floor_cpu = _median(self.handler_cpu_ms), _median(self.floor_cpu_ms)
+        handler_min = min(self.handler_cpu_ms, default=None)
+        floor_min = min(self.floor_cpu_ms, default=None)
         return {
             "runs": len(self.handler_ms),
+            "handler_cpu_min_ms": handler_min,
+            "floor_cpu_min_ms": floor_min,
+            "min_ratio": handler_min / floor_min if handler_min and floor_min else None,
             "handler_ms": handler,
             "handler_import_ms": _median(self.handler_import_ms),
             "floor_ms": floor,
@@ -86,10 +91,10 @@ def _child_spec(harness: Harness, prepared: Prepared, mode: str) -> dict[str, An
         "mode": mode,
         "function": spec.logical_id,
         "code_dir": str(spec.code_dir),
-        "layer_dir": str(LAYER_SOURCE),
-        "module_file": str(spec.module_file),
+        "layer_dirs": [str(path) for path in spec.layer_dirs],
+        "root": str(ROOT),
         "unique_name": f"bench_{spec.logical_id}_app",
-        "handler_name": spec.handler_name,
+        "handler": spec.handler,
         "event": prepared.calibration_event,
         "calls": calls_mod.jsonable(prepared.calls),
     }
@@ -127,7 +132,9 @@ def measure(harness: Harness, prepared: Prepared, *, runs: int, restored: bool =
     floor_spec = _child_spec(harness, prepared, "floor_restored" if restored else "floor")
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         workdir = Path(tmp)
-        for run in range(runs + 1):  # run 0 writes the bytecode caches and is dropped
+        # Run 0 writes the bytecode caches and is dropped; the restored mode runs after the cold
+        # one, whose run 0 has written them already.
+        for run in range(1 if restored else 0, runs + 1):
             harness.restore(prepared)
             handler = _run_child(handler_spec, env, workdir)
             if not handler.get("error") and (different := harness.same_path(prepared)):
@@ -137,7 +144,7 @@ def measure(harness: Harness, prepared: Prepared, *, runs: int, restored: bool =
             for mode, outcome in (("handler", handler), ("floor", floor)):
                 if outcome.get("error"):
                     result.errors.append(f"{mode}: {outcome['error']}")
-            if run and not handler.get("error") and not floor.get("error"):
+            if run >= 1 and not handler.get("error") and not floor.get("error"):
                 result.handler_ms.append(handler["total_ms"])
                 result.handler_cpu_ms.append(handler["cpu_ms"])
                 result.handler_import_ms.append(handler["import_ms"])

@@ -9,6 +9,7 @@ the handler and the floor always start from the same state and make the same cal
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -108,24 +109,33 @@ class Harness:
 
     def handler(self, logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
         if logical_id not in self._handlers:
-            self._handlers[logical_id] = load_handler(self.specs[logical_id])
+            with environment(self.specs[logical_id].environment):  # its cold start reads its settings
+                self._handlers[logical_id] = load_handler(self.specs[logical_id])
         return self._handlers[logical_id]
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
-        return self.handler(logical_id)(event, FakeContext(logical_id))
+        """One invocation with the function's own environment (over the union every handler shares)."""
+        with environment(self.specs[logical_id].environment):
+            return self.handler(logical_id)(event, FakeContext(logical_id))
 
     # ---- state ----------------------------------------------------------------------------
 
     def _written_keys(self, calls: list[calls_mod.Call]) -> dict[tuple[str, str], dict[str, Any]]:
-        keys = {}
+        """The items the calls wrote, by table and key (a transaction's puts, updates and deletes too)."""
+        writes: list[tuple[str, dict[str, Any]]] = []
         for call in calls:
-            if call.service != "dynamodb" or call.operation not in {"PutItem", "UpdateItem", "DeleteItem"}:
+            if call.service != "dynamodb":
                 continue
-            table = call.params["TableName"]
-            if call.operation == "PutItem":
-                key = {name: call.params["Item"][name] for name in self.found.table_keys[table]}
-            else:
-                key = call.params["Key"]
+            if call.operation in {"PutItem", "UpdateItem", "DeleteItem"}:
+                writes.append((call.operation.removesuffix("Item"), call.params))
+            elif call.operation == "TransactWriteItems":
+                writes += [(kind, item[kind]) for item in call.params["TransactItems"] for kind in item]
+        keys = {}
+        for kind, params in writes:
+            if kind == "ConditionCheck":
+                continue
+            table = params["TableName"]
+            key = params["Key"] if kind != "Put" else {k: params["Item"][k] for k in self.found.table_keys[table]}
             keys[(table, json.dumps(key, sort_keys=True))] = key
         return keys
 
@@ -157,6 +167,9 @@ class Harness:
     def prepare(self, case: Case, *, price: bool) -> Prepared:
         """Run the case's setup, snapshot what it wrote, and record one calibration invocation."""
         self.reset()
+        if case.environment:  # the case's own settings, for its in-process runs and its children
+            spec = self.specs[case.function]
+            self.specs[case.function] = dataclasses.replace(spec, environment={**spec.environment, **case.environment})
         substitutions: dict[str, str] = {}
         with RECORDER.record() as setup_calls:
             if case.setup is not None:

@@ -22,10 +22,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devtools.bench.throughput import _Client, _sign_in, _Stack, available
+from devtools.bench.uploads import listed_photo
 
 CHANGES = 60
 WARMUP_CHANGES = 3
-CREATE_ORDER = 'mutation { createOrder(items: [{sku: "PRINT_4X6", quantity: 1}], currency: "USD") { orderId } }'
+# An order names what it prints (SPEC 9): a listed photo of the subscriber's, uploaded first.
+CREATE_ORDER = (
+    'mutation($key: String!) { createOrder(items: [{sku: "PRINT_4X6", quantity: 1, photoKey: $key}],'
+    ' currency: "USD") { orderId } }'
+)
 SUBSCRIPTION = "subscription($c: ID) { onOrderUpdated(customerId: $c) { orderId status } }"
 
 
@@ -57,9 +62,10 @@ def measure() -> dict[str, Any] | str:
                 socket.send(json.dumps({"id": "1", "type": "start", "payload": {"data": data, "extensions": start}}))
                 _expect(socket, "start_ack")
                 client = _Client(state["graphqlUrl"], token)
+                source = {"key": listed_photo(client, state)}
                 latencies = []
                 for index in range(WARMUP_CHANGES + CHANGES):
-                    order_id = client.call(CREATE_ORDER)["createOrder"]["orderId"]
+                    order_id = client.call(CREATE_ORDER, source)["createOrder"]["orderId"]
                     written = time.perf_counter()
                     while True:
                         message = _expect(socket, "data")

@@ -23,6 +23,9 @@ END = "<!-- bench:end -->"
 COLD_TARGET = 1.3
 RESTORED_TARGET = 1.15
 WARM_TARGET = 1.2
+# A restored first invocation that makes no AWS call has no floor (the floor makes the same calls,
+# none): it is held to the smallest restored floor of an API function with one call (~50 ms CPU) / 2.
+NO_CALL_RESTORED_MS = 25.0
 LAYER_TARGET = 45 * 1024 * 1024  # cryptography (CloudFront signing, SPEC 16) 14.2 MB and stripe (SPEC 12) 17 MB of it
 
 
@@ -47,6 +50,8 @@ def machine() -> dict[str, str]:
         "cores": str(os.cpu_count()),
         "python": sys.version.split()[0],
         "platform": f"{platform.system()} {platform.machine()}",
+        # The machine may be shared: its 1, 5 and 15 minute load, beside its core count.
+        "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()),
         "packages": ", ".join(f"{k} {v}" for k, v in versions.items()),
     }
 
@@ -85,6 +90,21 @@ def _restored_rows(functions: dict[str, Any]) -> list[list[str]]:
             )
             continue
         cold = entry.get("cold") or {}
+        if not entry.get("aws_calls"):
+            table.append(
+                [
+                    "1b restored (simulated)",
+                    subject,
+                    f"{_ms(restored['handler_ms'])}; CPU {_ms(restored['handler_cpu_ms'])}",
+                    "no AWS call: nothing to do",
+                    "n/a",
+                    f"≤ {NO_CALL_RESTORED_MS:g} ms CPU: "
+                    + ("met" if restored["handler_cpu_ms"] <= NO_CALL_RESTORED_MS else "**MISSED**"),
+                    f"the first invocation makes no AWS call, so its floor is nothing; measured against an absolute"
+                    f" target instead; median of {restored['runs']} processes",
+                ]
+            )
+            continue
         table.append(
             [
                 "1b restored (simulated)",
@@ -95,7 +115,8 @@ def _restored_rows(functions: dict[str, Any]) -> list[list[str]]:
                 _verdict(restored["ratio"], RESTORED_TARGET),
                 f"simulation of SnapStart's restore: first invocation after import and priming, vs the floor's "
                 f"after its imports; CPU ratio, wall {_ratio(restored['wall_ratio'])}; cold today "
-                f"{_ratio(cold.get('ratio'))}; median of {restored['runs']} processes",
+                f"{_ratio(cold.get('ratio'))}; median of {restored['runs']} processes (of the minima: "
+                f"{_ratio(restored.get('min_ratio'))})",
             ]
         )
     return table
@@ -123,7 +144,8 @@ def rows(results: dict[str, Any]) -> list[list[str]]:  # noqa: PLR0912 - one sec
                     f"{_ms(cold['floor_ms'])}; CPU {_ms(cold['floor_cpu_ms'])}",
                     _ratio(cold["ratio"]),
                     _verdict(cold["ratio"], COLD_TARGET),
-                    f"CPU ratio; wall {_ratio(cold['wall_ratio'])}; median of {cold['runs']} processes",
+                    f"CPU ratio; wall {_ratio(cold['wall_ratio'])}; median of {cold['runs']} processes"
+                    f" (of the minima: {_ratio(cold.get('min_ratio'))})",
                 ]
             )
     table += _restored_rows(functions)
@@ -211,7 +233,78 @@ def rows(results: dict[str, Any]) -> list[list[str]]:  # noqa: PLR0912 - one sec
                     f"{throughput['clients']} clients, {figures['requests']} requests, {figures['errors']} errors",
                 ]
             )
+    return table + _latency_rows(results)
+
+
+def _latency_rows(results: dict[str, Any]) -> list[list[str]]:
+    """End-to-end latencies through the local stack: live updates and uploads."""
+    table: list[list[str]] = []
+    live = results.get("live")
+    if live is not None:
+        table.append(
+            ["6 local stack", "change to subscriber (onOrderUpdated)", live, "", "", "", ""]
+            if isinstance(live, str)
+            else [
+                "6 local stack",
+                "change to subscriber (onOrderUpdated)",
+                f"p50 {_ms(live['p50_ms'])}, p99 {_ms(live['p99_ms'])}",
+                "",
+                "",
+                "",
+                f"{live['changes']} changes; the stream poll (250 ms) dominates locally",
+            ]
+        )
+    upload = results.get("uploads")
+    if upload is not None:
+        table.append(
+            ["6 local stack", "upload to listed (presign, PUT, listAlbumPhotos)", upload, "", "", "", ""]
+            if isinstance(upload, str)
+            else [
+                "6 local stack",
+                "upload to listed (presign, PUT, listAlbumPhotos)",
+                f"p50 {_ms(upload['p50_ms'])}, p95 {_ms(upload['p95_ms'])}",
+                "",
+                "",
+                "",
+                f"{upload['uploads']} uploads of a 12 MP JPEG ({upload['photo_bytes'] / 1e6:.1f} MB); "
+                f"max {_ms(upload['max_ms'])}; polled every 50 ms",
+            ]
+        )
     return table
+
+
+def _summary_cell(figures: dict[str, Any] | None, target: float) -> str:
+    if not figures or not figures.get("runs") or figures.get("ratio") is None:
+        return "failed" if figures else ""
+    ratio = figures["ratio"]
+    return f"{ratio:.2f}x" + ("" if ratio <= target else " **MISSED**")
+
+
+def summary_markdown(results: dict[str, Any]) -> str:
+    """Every function of the template on one line: its CPU-time ratios to the floor."""
+    lines = [
+        f"| function | measured invocation | layers | cold ≤ {COLD_TARGET}x | restored (SnapStart) ≤ "
+        f"{RESTORED_TARGET}x | warm ≤ {WARM_TARGET}x | AWS calls |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in results["functions"].items():
+        if entry.get("skipped"):
+            lines.append(f"| {name} | {entry['skipped']} | | | | | |")
+            continue
+        restored = entry.get("restored")
+        if restored and restored.get("runs") and not entry.get("aws_calls"):
+            restored_cell = f"{_ms(restored['handler_cpu_ms'])} CPU (no AWS call)"
+        elif restored is None:
+            restored_cell = "no SnapStart"
+        else:
+            restored_cell = _summary_cell(restored, RESTORED_TARGET)
+        calls = (entry.get("calls") or {}).get("total", entry.get("aws_calls", ""))
+        layers = ", ".join(entry.get("layers") or [])
+        lines.append(
+            f"| {name} | {entry['operation']} | {layers} | {_summary_cell(entry.get('cold'), COLD_TARGET)} | "
+            f"{restored_cell} | {_summary_cell(entry.get('warm'), WARM_TARGET)} | {calls} |"
+        )
+    return "\n".join(lines)
 
 
 HEADER = ["part", "function / operation", "measured", "floor", "ratio", "target", "notes"]
@@ -254,7 +347,13 @@ def generated(results: dict[str, Any], table_md: str) -> str:
             BEGIN,
             "",
             f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, {info['platform']}, "
-            f"Python {info['python']} ({info['packages']}); `make bench` took {results['elapsed_s']:.0f} s.",
+            f"Python {info['python']} ({info['packages']}); `make bench` took {results['elapsed_s']:.0f} s"
+            + (
+                " (" + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results["phases_s"].items()) + ")"
+                if results.get("phases_s")
+                else ""
+            )
+            + f"; load average at the end {info.get('load', 'n/a')}.",
             "",
             table_md,
             "",

@@ -1,13 +1,14 @@
 """The functions of template.yaml, their environment, and the moto resources they need.
 
-Nothing here is a second list of resources: functions, tables, queues and buckets are read from
-the template, and each function's environment is its template environment with the intrinsic
-functions resolved against the local resources (tables named by logical id, as in the tests).
+Nothing here is a second template reader: the template is the local stack's translated one
+(``cloudformation.translated_template``: SAM's own translation, Globals merged, layers as
+``AWS::Lambda::LayerVersion``), and every intrinsic function is resolved by the local stack's
+``Intrinsics``, against the bench's own names (tables by logical id, as in the tests).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import functools
 import os
 import sys
 import uuid
@@ -17,16 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools import template
+from devtools import handlers, template
+from devtools.local_stack import cloudformation
+from devtools.local_stack.aws_services import synthetic_resource
+from devtools.local_stack.cloudformation import Intrinsics, PhysicalResource, local_path
 
 ROOT = template.ROOT
 LAYER_SOURCE = ROOT / "layers" / "shared"
 EVENTS = ROOT / "events"
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = cloudformation.ACCOUNT_ID
 REGION = "us-east-1"
 # The stage whose settings are benchmarked: prod (INFO logging), what customers pay for.
 STAGE = "prod"
-FUNCTION_TYPE = "AWS::Serverless::Function"
+STACK_NAME = f"ape-moments-{STAGE}"
+FUNCTION_TYPE = "AWS::Lambda::Function"
+LAYER_TYPE = "AWS::Lambda::LayerVersion"
+
+SECRET_VALUES = {"StripeSecretKey": "sk_test_bench", "StripeWebhookSigningSecret": "whsec_bench"}
 
 BASE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -41,20 +49,36 @@ BASE_ENVIRONMENT = {
 }
 
 
+@functools.cache
+def document() -> dict[str, Any]:
+    """The template as CloudFormation: the one call into the local stack's template reader (which
+    also expands what SAM leaves to CloudFormation, such as ``Fn::ForEach``, where it does)."""
+    return cloudformation.translated_template()
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One AWS::Serverless::Function: where its code is and what environment it gets."""
+    """One function of the template: where its code and layers are and what environment it gets."""
 
     logical_id: str
     code_dir: Path
-    module_name: str  # "app" for Handler "app.lambda_handler"
-    handler_name: str
+    handler: str  # "app.lambda_handler", as the template's Handler
     environment: dict[str, str]
     memory_mb: int
+    layer_dirs: tuple[Path, ...] = ()
+    snapstart: bool = False
+
+    @property
+    def module_name(self) -> str:
+        return self.handler.rpartition(".")[0]
+
+    @property
+    def handler_name(self) -> str:
+        return self.handler.rpartition(".")[2]
 
     @property
     def module_file(self) -> Path:
-        return self.code_dir / f"{self.module_name.replace('.', '/')}.py"
+        return handlers.module_file(self.code_dir, self.handler)
 
     @property
     def exists(self) -> bool:
@@ -72,76 +96,74 @@ class Resources:
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
     table_keys: dict[str, list[str]] = field(default_factory=dict)  # table name -> key attributes
     table_indexes: dict[str, list[list[str]]] = field(default_factory=dict)  # table name -> GSI keys
+    table_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # table name -> CreateTable
     queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL (after create)
     buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
     versioned_buckets: set[str] = field(default_factory=set)
 
 
-def _parameters() -> dict[str, str]:
-    params = {name: str(p.get("Default", "")) for name, p in template.load().get("Parameters", {}).items()}
-    params["Stage"] = STAGE
-    params.update({"AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION, "AWS::Partition": "aws"})
-    params["AWS::StackName"] = f"ape-moments-{STAGE}"
-    return params
+def intrinsics(found: Resources | None = None) -> Intrinsics:
+    """The local stack's resolver, with the bench's tables, queues and buckets as physical resources
+    (what is not created locally gets the local stack's synthetic names and ARNs)."""
+    arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT_ID}:{{}}"
+    physical = {}
+    for logical_id, name in (found.tables if found else {}).items():
+        table_arn = arn.format("dynamodb", f"table/{name}")
+        physical[logical_id] = PhysicalResource(name, {"Arn": table_arn, "StreamArn": f"{table_arn}/stream/bench"})
+    for logical_id, url in (found.queues if found else {}).items():
+        queue_arn = arn.format("sqs", logical_id)
+        physical[logical_id] = PhysicalResource(url or logical_id, {"Arn": queue_arn, "QueueName": logical_id})
+    for logical_id, name in (found.buckets if found else {}).items():
+        physical[logical_id] = PhysicalResource(name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": name})
+    return Intrinsics(
+        document(),
+        REGION,
+        STACK_NAME,
+        parameter_overrides={"Stage": STAGE},
+        physical=physical,
+        synthetic=synthetic_resource(REGION, STACK_NAME, "https://127.0.0.1/graphql"),
+    )
 
 
-def _condition(name: str) -> bool:
-    return bool(_resolve(template.load().get("Conditions", {})[name], {}))
-
-
-def _sub(text: str, refs: dict[str, str]) -> str:
-    out, rest = [], text
-    while "${" in rest:
-        head, _, tail = rest.partition("${")
-        name, _, rest = tail.partition("}")
-        out.append(head)
-        base, _, attribute = name.partition(".")
-        out.append(refs.get(name) or (f"{refs.get(base, base)}-{attribute}" if attribute else refs.get(base, name)))
-    out.append(rest)
-    return "".join(out)
-
-
-def _resolve(value: Any, refs: dict[str, str]) -> Any:  # noqa: PLR0911 - one branch per intrinsic
-    """Resolve the intrinsic functions the functions' environments use."""
-    scope = {**_parameters(), **refs}
-    if isinstance(value, dict) and len(value) == 1:
-        ((name, arg),) = value.items()
-        if name == "Ref":
-            return scope.get(arg, arg)
-        if name == "Fn::Sub":
-            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-            return _sub(text, {**scope, **{k: str(_resolve(v, refs)) for k, v in extra.items()}})
-        if name == "Fn::If":
-            return _resolve(arg[1] if _condition(arg[0]) else arg[2], refs)
-        if name == "Fn::Equals":
-            return _resolve(arg[0], refs) == _resolve(arg[1], refs)
-        if name == "Fn::Not":
-            return not _resolve(arg[0], refs)
-        if name == "Fn::GetAtt":
-            return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{arg[0]}"
-        if name == "Condition":
-            return _condition(arg)
-    return value
+def _enabled(kind: str) -> dict[str, dict[str, Any]]:
+    resolver = intrinsics()
+    return {
+        logical_id: resource
+        for logical_id, resource in document()["Resources"].items()
+        if resource["Type"] == kind and resolver.resource_enabled(resource)
+    }
 
 
 def resources() -> Resources:
     """Local names for the template's tables, queues and buckets (queue URLs come on create)."""
     found = Resources()
-    for logical_id, res in template.load()["Resources"].items():
+    resolver = intrinsics()
+    for logical_id, res in _enabled("AWS::DynamoDB::Table").items():
+        props = res["Properties"]
+        found.tables[logical_id] = logical_id
+        found.table_keys[logical_id] = [k["AttributeName"] for k in props["KeySchema"]]
+        found.table_indexes[logical_id] = [
+            [k["AttributeName"] for k in index["KeySchema"]] for index in props.get("GlobalSecondaryIndexes", [])
+        ]
+        definition = {
+            "TableName": logical_id,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if "GlobalSecondaryIndexes" in props:
+            definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in props:
+            definition["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        found.table_definitions[logical_id] = definition
+    for logical_id, res in _enabled("AWS::S3::Bucket").items():
         props = res.get("Properties", {})
-        if res["Type"] == "AWS::DynamoDB::Table":
-            found.tables[logical_id] = logical_id
-            found.table_keys[logical_id] = [k["AttributeName"] for k in props["KeySchema"]]
-            found.table_indexes[logical_id] = [
-                [k["AttributeName"] for k in index["KeySchema"]] for index in props.get("GlobalSecondaryIndexes", [])
-            ]
-        elif res["Type"] == "AWS::S3::Bucket":
-            name = props.get("BucketName")
-            found.buckets[logical_id] = str(_resolve(name, {})) if name else f"bench-{logical_id.lower()}"
-            if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
-                found.versioned_buckets.add(logical_id)
-        elif res["Type"] == "AWS::SQS::Queue":
-            found.queues[logical_id] = ""
+        name = props.get("BucketName")
+        found.buckets[logical_id] = str(resolver.resolve(name)) if name else f"bench-{logical_id.lower()}"
+        if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+            found.versioned_buckets.add(logical_id)
+    for logical_id in _enabled("AWS::SQS::Queue"):
+        found.queues[logical_id] = ""
     return found
 
 
@@ -149,7 +171,7 @@ def create_resources(found: Resources, client: Callable[[str], Any]) -> None:
     """Create the template's tables, queues and buckets with ``client(service)``."""
     dynamodb = client("dynamodb")
     for logical_id, name in found.tables.items():
-        dynamodb.create_table(**template.table_definition(logical_id, name))
+        dynamodb.create_table(**{**found.table_definitions[logical_id], "TableName": name})
     sqs = client("sqs")
     for logical_id in found.queues:
         found.queues[logical_id] = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
@@ -165,6 +187,17 @@ def create_resources(found: Resources, client: Callable[[str], Any]) -> None:
         pem = _signing_key_pem()
         for name in sorted(str(secret) for secret in secrets):
             client("secretsmanager").create_secret(Name=name, SecretString=pem)
+    # The template's own secrets (Stripe keys, the unsubscribe links' HMAC key), under the names
+    # their Ref gives the functions; a value of the shape each reader expects.
+    resolver = intrinsics(found)
+    for logical_id in _enabled("AWS::SecretsManager::Secret"):
+        # Fixed values: the layer caches a secret per execution environment, across the bench's cases.
+        value = SECRET_VALUES.get(logical_id, f"bench-{logical_id}")
+        client("secretsmanager").create_secret(Name=str(resolver.ref(logical_id)), SecretString=value)
+    # The mailer sends from the EmailSender address: SES sends only from a verified identity.
+    sender = resolver.parameters.get("EmailSender")
+    if sender:
+        client("ses").verify_email_identity(EmailAddress=sender)
 
 
 def _signing_key_pem() -> str:
@@ -176,32 +209,30 @@ def _signing_key_pem() -> str:
     return pem.decode()
 
 
-def _refs(found: Resources) -> dict[str, str]:
-    return {**found.tables, **found.queues, **found.buckets}
-
-
 def functions(found: Resources | None = None) -> list[FunctionSpec]:
-    """Every AWS::Serverless::Function of the template, Globals applied, environment resolved."""
+    """Every function of the template (Globals merged by SAM), layers and environment resolved."""
     found = found or resources()
-    doc = template.load()
-    globals_ = doc.get("Globals", {}).get("Function", {})
+    resolver = intrinsics(found)
+    template_resources = document()["Resources"]
     specs = []
-    for logical_id, res in template.resources(FUNCTION_TYPE).items():
-        props = {**globals_, **res.get("Properties", {})}
-        variables = {
-            **globals_.get("Environment", {}).get("Variables", {}),
-            **res.get("Properties", {}).get("Environment", {}).get("Variables", {}),
-        }
-        environment = {name: str(_resolve(value, _refs(found))) for name, value in variables.items()}
-        module_name, _, handler_name = str(props.get("Handler", "app.lambda_handler")).rpartition(".")
+    for logical_id, res in _enabled(FUNCTION_TYPE).items():
+        props = res["Properties"]
+        variables = resolver.resolve(props.get("Environment", {}).get("Variables", {}))
+        layer_dirs = tuple(
+            local_path(template_resources[layer["Ref"]]["Properties"]["Content"])
+            for layer in props.get("Layers", [])
+            if isinstance(layer, dict)
+            and template_resources.get(layer.get("Ref"), {}).get("Type") == "AWS::Lambda::LayerVersion"
+        )
         specs.append(
             FunctionSpec(
                 logical_id=logical_id,
-                code_dir=(ROOT / str(props["CodeUri"])).resolve(),
-                module_name=module_name,
-                handler_name=handler_name,
-                environment=environment,
-                memory_mb=int(props.get("MemorySize", 128)),
+                code_dir=local_path(props["Code"]),
+                handler=str(props.get("Handler", "app.lambda_handler")),
+                environment={name: str(value) for name, value in variables.items()},
+                memory_mb=int(resolver.resolve(props.get("MemorySize", 128))),
+                layer_dirs=layer_dirs or (LAYER_SOURCE,),
+                snapstart="SnapStart" in props,
             )
         )
     return specs
@@ -211,21 +242,9 @@ def functions(found: Resources | None = None) -> list[FunctionSpec]:
 
 
 def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
-    """Import the function's module under a unique name (every handler module is called ``app``)."""
-    name = f"bench_{spec.logical_id}_{spec.module_name.replace('.', '_')}"
-    if name in sys.modules:
-        return getattr(sys.modules[name], spec.handler_name)  # type: ignore[no-any-return]
-    module_spec = importlib.util.spec_from_file_location(name, spec.module_file)
-    if module_spec is None or module_spec.loader is None:
-        raise ImportError(f"cannot load {spec.module_file}")
-    module = importlib.util.module_from_spec(module_spec)
-    sys.path.insert(0, str(spec.code_dir))
-    try:
-        sys.modules[name] = module
-        module_spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(spec.code_dir))
-    return getattr(module, spec.handler_name)  # type: ignore[no-any-return]
+    """The function's handler in this process, under a unique name (every handler module is ``app``)."""
+    unique_name = f"bench_{spec.logical_id}_{spec.module_name.replace('.', '_')}"
+    return handlers.load_handler(spec.code_dir, spec.handler, layer_dirs=spec.layer_dirs, unique_name=unique_name)
 
 
 def ensure_layer_on_path() -> None:

@@ -152,11 +152,11 @@ def _through_moto(mix: list[tuple[str, str, dict[str, Any], dict[str, Any]]], da
 
     from ape_moments.stats.repository import StatsRepository
     from ape_moments.stats.rules import facts_of_change
-    from devtools import template
+    from devtools.bench.stack import resources
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(**{**template.table_definition("StatsTable"), "TableName": "Stats"})
+        client.create_table(**{**resources().table_definitions["StatsTable"], "TableName": "Stats"})
         repository = StatsRepository("Stats", client)
         started = time.perf_counter()
         for n in range(APPLIED):

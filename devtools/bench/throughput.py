@@ -37,9 +37,10 @@ WARMUP_REQUESTS = 10
 START_TIMEOUT_SECONDS = 90
 
 GET_ORDER = "query Get($id: ID!) { getOrder(orderId: $id) { orderId status totalPrice updatedAt } }"
+# An order names what it prints (SPEC 9): a listed photo of the customer's, uploaded first.
 CREATE_ORDER = (
-    'mutation Create { createOrder(items: [{sku: "PRINT_4X6", quantity: 12}, {sku: "PHOTO_STRIP", quantity: 2}],'
-    ' currency: "USD") { orderId status totalPrice } }'
+    'mutation Create($key: String!) { createOrder(items: [{sku: "PRINT_4X6", quantity: 12, photoKey: $key},'
+    ' {sku: "DIGITAL_DOWNLOAD", quantity: 1, photoKey: $key}], currency: "USD") { orderId status totalPrice } }'
 )
 
 
@@ -183,11 +184,14 @@ def measure() -> dict[str, Any] | str:
             token = _sign_in(state)
             url = state["graphqlUrl"]
             setup = _Client(url, token)
-            order_id = setup.call(CREATE_ORDER)["createOrder"]["orderId"]
+            from devtools.bench.uploads import listed_photo  # uploads builds on this module's client
+
+            source = {"key": listed_photo(setup, state)}
+            order_id = setup.call(CREATE_ORDER, source)["createOrder"]["orderId"]
             setup.close()
             operations = {
                 "getOrder": _load(url, token, GET_ORDER, {"id": order_id}),
-                "createOrder": _load(url, token, CREATE_ORDER, {}),
+                "createOrder": _load(url, token, CREATE_ORDER, source),
             }
         except Exception as error:
             return f"not measured: local stack did not work: {type(error).__name__}: {str(error)[:200]}"

@@ -9,7 +9,6 @@ as they go to CloudWatch.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -20,6 +19,7 @@ import uuid
 from multiprocessing.connection import Connection
 from typing import Any
 
+from devtools.handlers import load_handler
 from devtools.local_stack.metrics import EmfConsole
 
 
@@ -40,12 +40,6 @@ class LocalContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def _load_handler(spec: dict[str, Any]) -> Any:
-    module_name, _, function_name = spec["handler"].rpartition(".")
-    module = importlib.import_module(module_name)
-    return getattr(module, function_name)
-
-
 def _error(error: BaseException) -> dict[str, Any]:
     return {
         "errorType": type(error).__name__,
@@ -60,13 +54,12 @@ def serve(connection: Connection, spec: dict[str, Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(spec["environment"])
-    # Like /var/task and /opt/python: the function's code first, then its layers.
-    sys.path[:0] = [spec["code_dir"], *spec["layer_dirs"]]
     # EMF lines (Powertools Metrics) become readable `metric` lines; their datapoints go back with the result.
     console = EmfConsole(sys.stdout, spec.get("logical_id") or spec["function_name"])
     sys.stdout = console
     try:
-        handler = _load_handler(spec)
+        # Like /var/task and /opt/python: the function's code first, then its layers.
+        handler = load_handler(spec["code_dir"], spec["handler"], layer_dirs=spec["layer_dirs"])
     except Exception as error:  # an init error: reported to every invocation, like Lambda does
         module = spec["handler"].rpartition(".")[0]
         init_error = {
