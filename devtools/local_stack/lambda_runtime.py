@@ -35,7 +35,9 @@ from devtools.local_stack.traces import TRACES
 
 _SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
 MAX_WORKERS_PER_FUNCTION = 4
-START_TIMEOUT_SECONDS = 30
+# A margin, not Lambda's 10 s init limit: a spawned interpreter importing boto3, Powertools and the
+# layer took over 30 s on a 2-core machine at load 19 (several test workers, each with a stack).
+START_TIMEOUT_SECONDS = 120
 ASYNC_RETRY_DELAYS_SECONDS = (1, 2)  # before the 2nd and 3rd attempts (about 1 and 2 minutes on AWS)
 DEFAULT_ASYNC_RETRY_ATTEMPTS = 2
 
