@@ -145,17 +145,7 @@ def resources() -> Resources:
         found.table_indexes[logical_id] = [
             [k["AttributeName"] for k in index["KeySchema"]] for index in props.get("GlobalSecondaryIndexes", [])
         ]
-        definition = {
-            "TableName": logical_id,
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"],
-            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
-        }
-        if "GlobalSecondaryIndexes" in props:
-            definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-        if "StreamSpecification" in props:
-            definition["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-        found.table_definitions[logical_id] = definition
+        found.table_definitions[logical_id] = template.table_definition(logical_id)
     for logical_id, res in _enabled("AWS::S3::Bucket").items():
         props = res.get("Properties", {})
         name = props.get("BucketName")
