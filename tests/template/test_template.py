@@ -470,9 +470,15 @@ def test_functions_share_the_runtime_layer_and_tracing() -> None:
     assert globals_["Runtime"] == "python3.13"
     assert globals_["Architectures"] == ["arm64"]
     assert globals_["Tracing"] == "Active"
-    assert globals_["Layers"] == [{"Ref": "SharedLayer"}]
+    assert globals_["Layers"] == [{"Ref": "SharedLayer"}, {"Ref": "TracingLayer"}]
     layer = RESOURCES["SharedLayer"]
     assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    # Powertools' Tracer where SnapStart takes its import into the snapshot (observability.py), and
+    # never a function's response in a trace; its SDK is built without botocore (layers/tracing).
+    variables = globals_["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == {"Fn::If": ["SnapStartEnabled", "false", "true"]}
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert RESOURCES["TracingLayer"]["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
     for name, function in functions().items():
         code = Path(template.ROOT / function["Properties"]["CodeUri"])
         assert code.is_dir(), f"{name}: {code} is missing"
@@ -649,6 +655,8 @@ def test_function_environment_names_match_what_the_layer_reads() -> None:
         "POWERTOOLS_METRICS_NAMESPACE",
         "POWERTOOLS_LOG_LEVEL",
         "POWERTOOLS_LOGGER_LOG_EVENT",
+        "POWERTOOLS_TRACE_DISABLED",  # read by observability.py and Powertools' Tracer
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE",
     }
     for name in functions():
         unknown = template.function_environment_names(name) - known - infrastructure

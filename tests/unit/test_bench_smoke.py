@@ -84,7 +84,7 @@ def test_every_function_of_the_translated_template_is_read_with_its_layers() -> 
     expected = {name for name, resource in translated.items() if resource["Type"] == "AWS::Lambda::Function"}
     specs = {spec.logical_id: spec for spec in stack.functions()}
     assert set(specs) == expected
-    assert [path.name for path in specs["UploadEventsFunction"].layer_dirs] == ["shared", "imaging"]
+    assert [path.name for path in specs["UploadEventsFunction"].layer_dirs] == ["shared", "tracing", "imaging"]
     assert specs["GetOrderFunction"].snapstart
     assert not specs["OrderWorkerFunction"].snapstart
     assert specs["GetOrderFunction"].environment["ORDERS_TABLE_NAME"] == "OrdersTable"
@@ -119,7 +119,7 @@ def test_the_upload_pipeline_is_measured_with_the_imaging_layer() -> None:
         measure_throughput=False,
     )
     entry = results["functions"]["UploadEventsFunction"]
-    assert entry["layers"] == ["shared", "imaging"]
+    assert entry["layers"] == ["shared", "tracing", "imaging"]
     assert entry["cold"]["errors"] == []
     assert entry["cold"]["handler_cpu_ms"] > 0
 

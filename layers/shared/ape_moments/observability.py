@@ -13,16 +13,15 @@ decorator for every handler.
 cold start, the correlation id when given), then the metrics flush (``ColdStart`` once per
 environment, the invocation's business metrics, named in ``ape_moments.metrics`` only).
 
-Tracing is Lambda's active X-Ray tracing (template Globals ``Tracing: Active``) and AppSync's
-(``XrayEnabled``): each request's AppSync and Lambda segments, with no code. Powertools' Tracer
-(subsegments per AWS call and per handler) is not used, a measured decision: it needs
-``aws-xray-sdk``, which SAM's pip build brings into the layer with botocore (the runtime's boto3
-must stay the only one; tests/template/test_built_layer.py), and importing it with its patches
-costs 170-185 ms of CPU at every cold start (2026-12-03, beside a cold-start floor of about
-200 ms: the cold path would nearly double). The way to add it later: a layer of its own built
-with ``pip install --no-deps aws-xray-sdk wrapt``, enabled only where SnapStart takes the import
-into the snapshot (staging, prod), added here for every function at once. Locally, the stack logs
-each request's segments with every AWS call at debug level (docs/LOCAL_STACK.md, Traces).
+Tracing: Lambda's active X-Ray tracing (template Globals ``Tracing: Active``) and AppSync's
+(``XrayEnabled``) draw each request's AppSync and Lambda segments. Where tracing is on
+(``POWERTOOLS_TRACE_DISABLED=false``: the stages with SnapStart), ``observed`` also runs the handler
+under Powertools' Tracer, which patches botocore so that every AWS call is a subsegment, and
+records the cold start and the service as annotations. The X-Ray SDK comes from the tracing layer
+(layers/tracing: no botocore of its own). Importing it with its patches costs 170-185 ms of CPU
+(2026-12-03), nearly a cold-start floor: with SnapStart that cost is in the snapshot; without it
+(dev, the local stack) tracing is off and the SDK is never imported. Locally the stack logs each
+request's segments, every AWS call included, at debug level (docs/LOCAL_STACK.md, Traces).
 """
 
 from __future__ import annotations
@@ -50,6 +49,22 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 Handler = Callable[..., Any]
 
 
+def _tracing_on() -> bool:
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").strip().lower() in ("false", "0")
+
+
+def _tracer() -> Any:
+    """Powertools' Tracer where tracing is on, else None (its import is the cost, see the module)."""
+    if not _tracing_on():
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+tracer = _tracer()
+
+
 @overload
 def observed[F: Handler](handler: F) -> F: ...
 
@@ -59,10 +74,11 @@ def observed[F: Handler](*, correlation_id_path: str | None = None) -> Callable[
 
 
 def observed[F: Handler](handler: F | None = None, *, correlation_id_path: str | None = None) -> F | Callable[[F], F]:
-    """Wrap a Lambda handler with the logger context and the metrics flush (see the module)."""
+    """Wrap a Lambda handler with the logger context, the metrics flush and, where on, the tracer (see the module)."""
 
     def wrap(function: F) -> F:
-        flushed = metrics.log_metrics(function, capture_cold_start_metric=True)
+        traced = function if tracer is None else tracer.capture_lambda_handler(function)
+        flushed = metrics.log_metrics(traced, capture_cold_start_metric=True)
         if correlation_id_path is None:
             return logger.inject_lambda_context(flushed)  # type: ignore[return-value]
         return logger.inject_lambda_context(flushed, correlation_id_path=correlation_id_path)  # type: ignore[return-value]
