@@ -55,6 +55,13 @@ def _options() -> Options:
         choices=["debug", "info", "warning", "error"],
         help="the stack's own log (debug: each request's trace segments and durations, as X-Ray shows them)",
     )
+    parser.add_argument(
+        "--function-timeout-scale",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="multiply every function's Timeout (the tests use a margin: their machine may be oversubscribed)",
+    )
     arguments = parser.parse_args()
     # The stack's own loggers at the chosen level; the libraries' (moto, botocore, werkzeug) stay at warning.
     logging.basicConfig(level=logging.WARNING, format="[local-stack] %(levelname)s %(name)s: %(message)s")
@@ -72,6 +79,7 @@ def _options() -> Options:
         app_port=arguments.app_port,
         # SPEC 12: make run pays through localstripe; PAYMENT_PROVIDER=sandbox keeps the sandbox.
         payment_provider=os.environ.get("PAYMENT_PROVIDER", "stripe"),
+        function_timeout_scale=arguments.function_timeout_scale,
     )
 
 

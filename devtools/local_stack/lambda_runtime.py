@@ -230,7 +230,7 @@ class _Worker:
             self.init_error = detail
             self.stop()
 
-    def invoke(self, event: Any, request_id: str, timeout: int, trace_header: str) -> tuple[str, Any]:
+    def invoke(self, event: Any, request_id: str, timeout: float, trace_header: str) -> tuple[str, Any]:
         self._connection.send((json.dumps(event), request_id, timeout, trace_header))
         if not self._connection.poll(timeout):
             self.stop()
@@ -274,8 +274,12 @@ class _Pool:
 
 
 class LambdaRuntime:
-    def __init__(self, specs: dict[str, FunctionSpec]) -> None:
+    def __init__(self, specs: dict[str, FunctionSpec], *, timeout_scale: float = 1.0) -> None:
         self.specs = specs
+        # Lambda's timeout is the function's own time on its own CPU share; on an oversubscribed
+        # machine (parallel test workers, each with a stack) wall time stretches, so the tests' stacks
+        # scale it (--function-timeout-scale) rather than time out functions that are merely waiting.
+        self._timeout_scale = timeout_scale
         self._pools = {logical_id: _Pool(spec) for logical_id, spec in specs.items()}
         self._async = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-async")
         self.metrics = MetricLog()  # the EMF datapoints the functions emitted, recent first-in first-out
@@ -299,7 +303,7 @@ class LambdaRuntime:
             self._release(logical_id, None)
             return InvocationResult(error=worker.init_error, request_id=request_id)
         with TRACES.segment(f"Lambda {logical_id}") as trace_header:
-            status, detail = worker.invoke(event, request_id, spec.timeout, trace_header)
+            status, detail = worker.invoke(event, request_id, spec.timeout * self._timeout_scale, trace_header)
         self._release(logical_id, worker if worker.alive else None)
         elapsed = (time.monotonic() - started) * 1000
         if status == "result":

@@ -59,6 +59,7 @@ class Options:
     app_port: int | None = None  # serve the built booth app (examples/web/dist) there; None: not at all
     # SPEC 12: "stripe" runs localstripe as the Stripe API (make run's default); "sandbox" keeps the sandbox.
     payment_provider: str = "sandbox"
+    function_timeout_scale: float = 1.0  # functions' timeouts times this (the tests' stacks: a margin)
 
 
 @dataclass
@@ -106,7 +107,7 @@ class AwsLayer:
         bucket = next(iter(self.resources.buckets))
         self.media = MediaCdn(self.client("s3"), bucket, media_base, self.intrinsics.ref("MediaPublicKey"))
         self.media.point_functions_here(self.functions, self.client("secretsmanager"))
-        self.runtime = LambdaRuntime(self.functions)
+        self.runtime = LambdaRuntime(self.functions, timeout_scale=options.function_timeout_scale)
         self.front.s3_front = S3Front(
             self.proxy,
             self.resources.buckets,

@@ -89,3 +89,32 @@ def test_a_failing_async_event_reaches_the_destination_after_its_retries(tmp_pat
     assert record["requestPayload"] == event
     assert record["responsePayload"]["errorType"] == "RuntimeError"
     assert record["responsePayload"]["errorMessage"] == "the photo cannot be counted"
+
+
+def test_a_function_times_out_at_its_timeout_times_the_stacks_scale(tmp_path: Path) -> None:
+    """Lambda's timeout, locally: Sandbox.Timedout past it; the tests' stacks scale it for busy machines."""
+    code = tmp_path / "code"
+    code.mkdir()
+    handler = "import time\n\ndef lambda_handler(event, context):\n    time.sleep(2)\n    return 'done'\n"
+    (code / "app.py").write_text(handler)
+    spec = FunctionSpec(
+        logical_id="SlowFunction",
+        function_name="local-Slow",
+        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:local-Slow",
+        handler="app.lambda_handler",
+        code_dir=code,
+        layer_dirs=[],
+        environment=runtime_environment("local-Slow", 128, REGION, "http://127.0.0.1:1"),
+        timeout=1,
+        memory_size=128,
+    )
+    unscaled, scaled = LambdaRuntime({"SlowFunction": spec}), LambdaRuntime({"SlowFunction": spec}, timeout_scale=30)
+    try:
+        timed_out = unscaled.invoke("SlowFunction", {})
+        assert timed_out.error is not None
+        assert timed_out.error["errorType"] == "Sandbox.Timedout"
+        assert "Task timed out after 1.00 seconds" in timed_out.error["errorMessage"]
+        assert scaled.invoke("SlowFunction", {}).payload == "done"
+    finally:
+        unscaled.close()
+        scaled.close()

@@ -18,10 +18,12 @@ REFUSED_WITHIN_SECONDS = 5.0
 
 
 def _refusal(path: Path, content_type: str) -> tuple[PhotoRefused, float]:
-    started = time.monotonic()
+    """The refusal and the CPU seconds it took: the work done, which a busy machine does not stretch
+    as it stretches wall time (the deadline itself is wall time: it lets less work in, never more)."""
+    started = time.process_time()
     with pytest.raises(PhotoRefused) as refused:
         check_photo(path, content_type)
-    return refused.value, time.monotonic() - started
+    return refused.value, time.process_time() - started
 
 
 def test_the_49_megapixel_scan_bomb_of_issue_22_is_refused_before_decoding(tmp_path: Path) -> None:
