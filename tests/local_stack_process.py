@@ -6,6 +6,7 @@ one): free ports, its state and log in a temporary folder, none of the caller's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -65,7 +66,11 @@ def running_stack(
         *options,
     ]
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        # A session of its own: at teardown whatever the stack started (function workers, localstripe)
+        # goes with it, even when the stack itself had to be killed.
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + start_timeout
         while not state_file.exists():
@@ -80,3 +85,5 @@ def running_stack(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        with contextlib.suppress(ProcessLookupError):  # nothing left: the stack stopped its children
+            os.killpg(process.pid, signal.SIGKILL)
