@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devtools.bench.report import percentile
 from devtools.bench.throughput import _Client, _sign_in, _Stack, available
 from devtools.bench.uploads import listed_photo
 
@@ -82,7 +83,7 @@ def measure() -> dict[str, Any] | str:
     figures = {
         "changes": len(latencies),
         "p50_ms": statistics.median(latencies),
-        "p99_ms": latencies[min(len(latencies) - 1, round(0.99 * len(latencies)) - 1)],
+        "p99_ms": percentile(latencies, 0.99),
         "max_ms": latencies[-1],
     }
     print(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devtools.bench.report import percentile
 from devtools.bench.throughput import _Client, _sign_in, _Stack, available
 
 UPLOADS = 20
@@ -89,10 +90,6 @@ def listed_photo(client: _Client, state: dict[str, Any], *, size: tuple[int, int
     raise RuntimeError(f"the order's photo was not listed within {LISTED_TIMEOUT_SECONDS} s")
 
 
-def _percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
 def measure(uploads: int = UPLOADS) -> dict[str, Any] | str:
     reason = available()
     if reason:
@@ -120,7 +117,7 @@ def measure(uploads: int = UPLOADS) -> dict[str, Any] | str:
         "uploads": len(latencies),
         "photo_bytes": len(body),
         "p50_ms": statistics.median(latencies),
-        "p95_ms": _percentile(latencies, 0.95),
+        "p95_ms": percentile(latencies, 0.95),
         "max_ms": latencies[-1],
     }
     print(
