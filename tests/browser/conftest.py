@@ -91,12 +91,14 @@ def open_app(booth: Booth, chromium: Any) -> Iterator[Any]:
     """A function opening the app in a fresh browser context (a new guest): returns its page."""
     contexts: list[Any] = []
 
-    def open_page() -> Any:
+    def open_page(init_script: str | None = None) -> Any:
         # ignore_https_errors: the realtime WebSocket's certificate is the stack's own local CA
         # (a user trusts it once, README); everything else is plain http on 127.0.0.1.
         context = chromium.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(20_000)
         contexts.append(context)
+        if init_script:
+            context.add_init_script(init_script)  # runs before the app's own scripts on every page
         page = context.new_page()
         page.goto(f"{APP_ORIGIN}/")
         page.get_by_test_id("who").wait_for()

@@ -100,6 +100,29 @@ def wait_live(page: Any) -> None:
     page.locator("[data-live=live]").wait_for(timeout=30_000)
 
 
+# Wraps the page's fetch: the answer to listOrders for PENDING (the console's first tab) is held
+# until the COMPLETED tab's answer has arrived, then delivered; the page's flag says when the app
+# has had it. Amplify posts the variables as JSON, so the status reads "status":"PENDING".
+PENDING_QUEUE_ANSWERS_LATE = """
+let completedAnswered;
+const completed = new Promise((resolve) => { completedAnswered = resolve; });
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+window.pendingQueueAnsweredLate = false;
+const originalFetch = window.fetch;
+window.fetch = async (input, init) => {
+  const body = typeof init?.body === 'string' ? init.body : '';
+  const response = await originalFetch(input, init);
+  if (body.includes('listOrders') && body.includes('"status":"COMPLETED"')) completedAnswered();
+  if (body.includes('listOrders') && body.includes('"status":"PENDING"')) {
+    await Promise.race([completed, pause(60000)]);
+    await pause(500);
+    setTimeout(() => { window.pendingQueueAnsweredLate = true; }, 500);
+  }
+  return response;
+};
+"""
+
+
 def test_a_guest_uploads_builds_a_collage_orders_pays_and_downloads_then_the_owner_sees_it(
     booth: Booth, open_app: Any
 ) -> None:
@@ -174,7 +197,10 @@ def test_a_guest_uploads_builds_a_collage_orders_pays_and_downloads_then_the_own
     audit.check(page, "orders")
 
     # The owner: signs in, sees the order in the COMPLETED queue with its items, and the figures.
-    admin = open_app()
+    # The console's first answer (the PENDING tab, empty) is held back until after the COMPLETED
+    # tab's: the app must show the tab last asked for, not the answer that came last (CI once
+    # showed an empty COMPLETED tab that way, by timing alone).
+    admin = open_app(init_script=PENDING_QUEUE_ANSWERS_LATE)
     nav(admin, "Sign in")
     audit.check(admin, "sign-in")
     admin.get_by_label("Email").fill(booth.admin["email"])
@@ -191,6 +217,8 @@ def test_a_guest_uploads_builds_a_collage_orders_pays_and_downloads_then_the_own
     row = admin.locator("tr", has_text=order_id_prefix)
     try:
         row.wait_for()
+        admin.wait_for_function("() => window.pendingQueueAnsweredLate", timeout=90_000)
+        row.wait_for(timeout=1_000)  # still there once the PENDING tab's late answer came in
     except Exception as error:
         raise AssertionError(f"the order is not listed; the page says: {admin.locator('body').inner_text()}") from error
     assert "COLLAGE_PRINT" in row.inner_text()

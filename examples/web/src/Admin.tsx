@@ -4,6 +4,7 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { describeError, ORDER_STATUSES, type Api, type Connection, type Order, type OrderStatus } from './api';
 import { money } from './catalog';
 import { BarChart } from './Charts';
+import { useLatest } from './latest';
 
 const MOVES: Record<OrderStatus, OrderStatus[]> = {
   PENDING: ['PROCESSING', 'FAILED'],
@@ -25,13 +26,16 @@ function OrderQueue({ api }: { api: Api }) {
   const [status, setStatus] = useState<OrderStatus>('PENDING');
   const [orders, setOrders] = useState<Order[]>([]);
   const [error, setError] = useState('');
+  const begin = useLatest();
   const load = useCallback(async () => {
+    const latest = begin();
     try {
-      setOrders((await api.query<Connection<Order>>('listOrders', { status, limit: 100 })).items);
+      const page = await api.query<Connection<Order>>('listOrders', { status, limit: 100 });
+      if (latest()) setOrders(page.items);
     } catch (failure) {
-      setError(describeError(failure));
+      if (latest()) setError(describeError(failure));
     }
-  }, [api, status]);
+  }, [api, status, begin]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -152,15 +156,18 @@ function Figures({ api }: { api: Api }) {
   const ids = { from: useId(), to: useId() };
   const available = api.has('queries', 'adminStats');
 
+  const begin = useLatest();
   const load = useCallback(async () => {
     if (!available) return;
+    const latest = begin();
     setError('');
     try {
-      setStats(await api.query<Stats>('adminStats', { from, to }));
+      const fetched = await api.query<Stats>('adminStats', { from, to });
+      if (latest()) setStats(fetched);
     } catch (failure) {
-      setError(describeError(failure));
+      if (latest()) setError(describeError(failure));
     }
-  }, [api, available, from, to]);
+  }, [api, available, from, to, begin]);
   useEffect(() => {
     void load();
   }, [load]);

@@ -2,7 +2,8 @@
 // backend's media/items.py is). The list with its create form, and the chosen item followed live
 // with its photos, are written here once; Albums.tsx and Collages.tsx say only what differs (a
 // collage's template and photo picking, an album's PDF).
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { useLatest } from './latest';
 import { describeError, idArgument, MEDIA_TYPE, type Api, type Connection, type MediaKind, type Photo } from './api';
 import type { CartLine } from './cart';
 import type { Currency } from './catalog';
@@ -49,13 +50,16 @@ export function MediaItemsPage<T extends MediaItem>({
   const [error, setError] = useState('');
   const nameId = useId();
 
+  const begin = useLatest();
   const load = useCallback(async () => {
+    const latest = begin();
     try {
-      setItems((await api.query<Connection<T>>(`list${type}s`, { limit: 50 })).items);
+      const page = await api.query<Connection<T>>(`list${type}s`, { limit: 50 });
+      if (latest()) setItems(page.items);
     } catch (failure) {
-      setError(describeError(failure));
+      if (latest()) setError(describeError(failure));
     }
-  }, [api, type]);
+  }, [api, type, begin]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -128,22 +132,21 @@ export function useMediaItem<T>(api: Api, kind: MediaKind, id: string, onChanged
   const [error, setError] = useState('');
   const args = useMemo(() => idArgument({ kind, id }), [kind, id]);
 
-  // Refreshes overlap (an event, an action): only the latest one's answer is shown.
-  const generation = useRef(0);
+  const begin = useLatest();
   const refresh = useCallback(async () => {
-    const mine = ++generation.current;
+    const latest = begin();
     try {
       const [fetched, listed] = await Promise.all([
         api.query<T | null>(`get${type}`, args),
         api.query<Connection<Photo>>(`list${type}Photos`, { ...args, limit: 100 }),
       ]);
-      if (mine !== generation.current) return;
+      if (!latest()) return;
       setItem(fetched);
       setPhotos((shown) => keepThumbnails(shown, listed.items));
     } catch (failure) {
-      setError(describeError(failure));
+      if (latest()) setError(describeError(failure));
     }
-  }, [api, type, args]);
+  }, [api, type, args, begin]);
   useEffect(() => {
     void refresh();
   }, [refresh]);

@@ -1,6 +1,7 @@
 // Orders: place the order put together in the cart, pay (card through checkoutOrder when the stack
 // has it, else the sandbox path processOrder), follow its status live, download what is digital.
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
+import { useLatest } from './latest';
 import { describeError, type Api, type Checkout, type Connection, type Order } from './api';
 import { sourceFields, type CartLine } from './cart';
 import { CATALOG, CURRENCIES, money, type Currency } from './catalog';
@@ -83,13 +84,16 @@ export function Cart({
 export function Orders({ api, local, selected, onSelect }: { api: Api; local?: LocalEndpoints; selected: string | null; onSelect: (orderId: string) => void }) {
   const [orders, setOrders] = useState<Order[]>([]);
   const [error, setError] = useState('');
+  const begin = useLatest();
   const load = useCallback(async () => {
+    const latest = begin();
     try {
-      setOrders((await api.query<Connection<Order>>('listOrders', { limit: 50 })).items);
+      const page = await api.query<Connection<Order>>('listOrders', { limit: 50 });
+      if (latest()) setOrders(page.items);
     } catch (failure) {
-      setError(describeError(failure));
+      if (latest()) setError(describeError(failure));
     }
-  }, [api]);
+  }, [api, begin]);
   useEffect(() => {
     void load();
   }, [load, selected]);
@@ -122,17 +126,16 @@ export function Orders({ api, local, selected, onSelect }: { api: Api; local?: L
 function OrderDetail({ api, local, orderId, onChanged }: { api: Api; local?: LocalEndpoints; orderId: string; onChanged: () => void }) {
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState('');
-  // Refreshes overlap (an event, an action): only the latest one's answer is shown.
-  const generation = useRef(0);
+  const begin = useLatest();
   const refresh = useCallback(async () => {
-    const mine = ++generation.current;
+    const latest = begin();
     try {
       const fetched = await api.query<Order | null>('getOrder', { orderId });
-      if (mine === generation.current) setOrder(fetched);
+      if (latest()) setOrder(fetched);
     } catch (failure) {
-      setError(describeError(failure));
+      if (latest()) setError(describeError(failure));
     }
-  }, [api, orderId]);
+  }, [api, orderId, begin]);
   useEffect(() => {
     void refresh();
   }, [refresh]);
