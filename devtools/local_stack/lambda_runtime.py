@@ -33,7 +33,10 @@ from devtools.local_stack.cloudformation import Intrinsics, function_id, local_p
 from devtools.local_stack.metrics import MetricLog
 from devtools.local_stack.traces import TRACES
 
-_SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter, as a new execution environment
+# Workers fork from a server that has imported the libraries every handler imports, never our
+# code (worker_preload.py says why): a worker's cold start is the layer's and the handler's imports.
+_WORKERS = multiprocessing.get_context("forkserver")
+_WORKERS.set_forkserver_preload(["devtools.local_stack.worker_preload"])
 MAX_WORKERS_PER_FUNCTION = 4
 # A margin, not Lambda's 10 s init limit: a spawned interpreter importing boto3, Powertools and the
 # layer took over 30 s on a 2-core machine at load 19 (several test workers, each with a stack).
@@ -212,8 +215,8 @@ class _Worker:
     def __init__(self, spec: FunctionSpec, metrics: MetricLog) -> None:
         self.code_version = spec.code_version()
         self._metrics = metrics
-        self._connection, child = _SPAWN.Pipe()
-        self.process = _SPAWN.Process(
+        self._connection, child = _WORKERS.Pipe()
+        self.process = _WORKERS.Process(
             target=lambda_worker.serve, args=(child, spec.worker_spec()), name=f"lambda-{spec.logical_id}", daemon=True
         )
         self.process.start()
