@@ -129,7 +129,7 @@ lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff, mypy, cfn-lint, che
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml deploy/github-oidc.yaml
 	$(PY) -m devtools.template $(EXPANDED_TEMPLATE)
-	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f $(EXPANDED_TEMPLATE) -f deploy/github-oidc.yaml
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --skip-download --quiet --compact --framework cloudformation -f $(EXPANDED_TEMPLATE) -f deploy/github-oidc.yaml
 	$(MAKE) --no-print-directory lint-workflows
 
 # The workflows against GitHub's workflow schema (vendored in check-jsonschema, no download) and
@@ -166,7 +166,7 @@ test: install graphiql browser app-deps ## every check: lint, types, templates, 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary
 	$(VENV)/bin/cfn-lint template.yaml
 	$(PY) -m devtools.template $(EXPANDED_TEMPLATE)
-	$(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact --framework cloudformation -f $(EXPANDED_TEMPLATE)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --skip-download --quiet --compact --framework cloudformation -f $(EXPANDED_TEMPLATE)
 	$(PY) -m pytest tests/security
 
 clean: ## remove venvs, build output and caches

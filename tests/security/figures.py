@@ -149,7 +149,8 @@ def summary_lines(figures: Figures = FIGURES) -> list[str]:
                 "checkov",
                 f"{c['checkov.passed']} passed, {c['checkov.failed']} failed, {c['checkov.skipped']} skipped "
                 f"({c['checkov.skips_with_reason']} with a reason in template.yaml, "
-                f"{c['checkov.known_gaps']} marked KNOWN GAP or ACCEPTED RISK); "
+                f"{c['checkov.known_gaps']} marked KNOWN GAP or ACCEPTED RISK; "
+                f"{c['checkov.skipped_project_wide']} checks skipped project-wide in .checkov.yaml); "
                 "cfn-lint: tests/template (test_cfn_lint_is_clean)",
             )
         )

@@ -6,7 +6,9 @@ checkov lives in its own venv (its pins hold boto3 far below the app's): `make i
 `make lint` create it at .local/venv-checkov from pyproject's `checkov` group. It runs with
 --skip-download, so it never calls out to the vendor's platform. checkov does not expand
 template.yaml's Fn::ForEach loops, so it scans the expanded template (devtools.template.write_expanded),
-as `make lint` does: every generated resource is checked, and its skips are found.
+as `make lint` does: every generated resource is checked, and its skips are found. Checks skipped for
+the whole project are in .checkov.yaml, each with its reason; tests/template/test_checkov_decisions.py
+enforces the rule each reason states.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from devtools import template
 from tests.security.figures import FIGURES
@@ -24,6 +27,7 @@ from tests.security.figures import FIGURES
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".local" / "venv-checkov" / "bin" / "checkov"
 MIN_REASON = 40  # characters: a reason, not a shrug
+CONFIG = ROOT / ".checkov.yaml"
 
 
 def _skips_in_template() -> dict[tuple[str, str], str]:
@@ -40,7 +44,18 @@ def checkov_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         pytest.skip(f"{CHECKOV.relative_to(ROOT)} is missing: run `make install` or `make lint` (checkov's own venv)")
     expanded = template.write_expanded(tmp_path_factory.mktemp("checkov") / "template.expanded.json")
     run = subprocess.run(
-        [str(CHECKOV), "--skip-download", "--framework", "cloudformation", "-f", str(expanded), "-o", "json"],
+        [
+            str(CHECKOV),
+            "--config-file",
+            str(CONFIG),
+            "--skip-download",
+            "--framework",
+            "cloudformation",
+            "-f",
+            str(expanded),
+            "-o",
+            "json",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -74,6 +89,10 @@ def test_every_checkov_skip_has_its_reason_in_the_template(checkov_report: dict[
         assert check["check_result"].get("suppress_comment") == reason
     FIGURES.add("checkov.skips_with_reason", len(skipped))
     FIGURES.add("checkov.known_gaps", sum(r.startswith(("KNOWN GAP", "ACCEPTED RISK")) for r in in_template.values()))
-    # No stale skip: every entry in the template silences a check checkov actually ran.
+    # No stale skip: every entry in the template silences a check checkov actually ran. A check skipped
+    # project-wide is not run at all; a resource keeps its own skip of it only where its reason differs.
     used = {(c["resource"].split(".")[-1], c["check_id"]) for c in skipped}
-    assert set(in_template) <= used, f"skips for checks that no longer fail: {sorted(set(in_template) - used)}"
+    project_wide = set(yaml.safe_load(CONFIG.read_text())["skip-check"])
+    stale = {entry for entry in set(in_template) - used if entry[1] not in project_wide}
+    assert stale == set(), f"skips for checks that no longer fail: {sorted(stale)}"
+    FIGURES.add("checkov.skipped_project_wide", len(project_wide))

@@ -134,6 +134,32 @@ def test_per_item_values_come_from_mappings_and_a_literal_sub_is_written_out() -
     }
 
 
+def test_a_mapping_row_can_name_the_resource_an_attribute_is_read_from() -> None:
+    # The Resolvers loop: the row gives the field and the data source, GetAtt reads the source's Name.
+    body = {
+        "Fn::ForEach::Resolvers": [
+            "Resolver",
+            ["QueryGetOrder"],
+            {
+                "${Resolver}Resolver": {
+                    "Properties": {
+                        "FieldName": {"Fn::FindInMap": ["Resolvers", {"Ref": "Resolver"}, "Field"]},
+                        "DataSourceName": {
+                            "Fn::GetAtt": [{"Fn::FindInMap": ["Resolvers", {"Ref": "Resolver"}, "DataSource"]}, "Name"]
+                        },
+                    }
+                }
+            },
+        ]
+    }
+    mappings = {"Resolvers": {"QueryGetOrder": {"Field": "getOrder", "DataSource": "GetOrderDataSource"}}}
+    assert _expanded("Resources", body, Mappings=mappings) == {
+        "QueryGetOrderResolver": {
+            "Properties": {"FieldName": "getOrder", "DataSourceName": {"Fn::GetAtt": ["GetOrderDataSource", "Name"]}}
+        }
+    }
+
+
 def test_a_loop_that_writes_an_existing_logical_id_is_refused() -> None:
     body = {
         "ATopic": {"Type": "AWS::SNS::Topic"},
