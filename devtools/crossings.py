@@ -8,9 +8,11 @@ watched: ``sys.monitoring`` reports every Python function that starts while the 
 third-party, not devtools or tests). The handler module is imported before, so a cold start's
 imports are not counted; a module first imported during the request is listed apart.
 
-The request is the first invocation of its function after the setup: what a reader follows from
-the handler, lazy first-use code (clients, settings) included where the setup did not already
-run it in the same function. Issue 18 asked for these four; ``--json`` prints the lists as JSON.
+The request is the first one of a fresh execution environment: every cache of the layer cleared
+(the setup ran other functions in this process) and the handler module's init run again, so the
+lazy first-use code (clients, services) counts, as it does on Lambda. Then the same request again, in
+that environment, after a new setup (new objects, same path): the warm count, a subset.
+Issue 18 asked for these four; ``--json`` prints the lists as JSON.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 
 from devtools.bench.cases import Invoke, _album, _album_and_bucket, _new_idempotency_key, _sources_setup, load_sample
 from devtools.bench.harness import Harness
-from devtools.bench.stack import EVENTS, ROOT
+from devtools.bench.stack import EVENTS, ROOT, clear_caches, environment
 
 CROSSED_ROOTS = ("layers", "src")
 Setup = Callable[[Invoke, dict[str, Any]], dict[str, str]]
@@ -202,44 +204,86 @@ REQUESTS = (
 )
 
 
-def measure(names: list[str] | None = None) -> dict[str, Crossed]:
-    """The files each request (all, or those named) crossed; a fresh moto for each."""
+@dataclass
+class Measured:
+    """One request twice: first in a fresh execution environment, then again in the same one."""
+
+    fresh: Crossed
+    warm: Crossed
+
+
+def _fresh_environment(harness: Harness, function: str) -> None:
+    """A new execution environment for ``function``: in Lambda each function has its own, here the
+    setup's functions share this process and leave their clients and services cached. Every cache
+    cleared, then the handler module's init run again (what a cold start runs before the request)."""
+    spec = harness.specs[function]
+    harness.handler(function)
+    clear_caches()
+    module = sys.modules[f"bench_{spec.logical_id}_{spec.module_name.replace('.', '_')}"]  # load_handler's name
+    loader = module.__spec__.loader if module.__spec__ is not None else None
+    if loader is None:
+        raise RuntimeError(f"{module.__name__} has no loader to run its init again")
+    sys.path.insert(0, str(spec.code_dir))
+    try:
+        with environment(spec.environment):
+            loader.exec_module(module)
+    finally:
+        sys.path.remove(str(spec.code_dir))
+    harness._handlers[function] = getattr(module, spec.handler_name)  # the harness's cache, now this module's
+
+
+def _watched(harness: Harness, request: Request, *, fresh: bool) -> Crossed:
+    """The setup in an empty moto, then the request, watched."""
+    harness.reset()
+    substitutions = request.setup(harness.invoke, request.event({}))
+    event = request.event(substitutions)
+    if fresh:
+        _fresh_environment(harness, request.function)
+    else:
+        harness.handler(request.function)  # imported (its cold start) before anything is watched
+    with watching() as crossed:
+        answer = harness.invoke(request.function, copy.deepcopy(event))
+    if isinstance(answer, dict) and answer.get("batchItemFailures"):
+        raise RuntimeError(f"{request.name}: the handler reported failures: {answer}")
+    if request.check is not None:
+        request.check(substitutions)
+    return crossed
+
+
+def measure(names: list[str] | None = None) -> dict[str, Measured]:
+    """The files each request (all, or those named) crossed: fresh, then warm (a new setup of the
+    same shape, so the warm request takes the same path on new objects)."""
     from moto import mock_aws
 
     chosen = [request for request in REQUESTS if names is None or request.name in names]
-    results: dict[str, Crossed] = {}
+    results: dict[str, Measured] = {}
     with mock_aws(), Harness.open() as harness:
         for request in chosen:
-            harness.reset()
-            substitutions = request.setup(harness.invoke, request.event({}))
-            harness.handler(request.function)  # imported (its cold start) before anything is watched
-            event = request.event(substitutions)
-            with watching() as crossed:
-                answer = harness.invoke(request.function, copy.deepcopy(event))
-            if isinstance(answer, dict) and answer.get("batchItemFailures"):
-                raise RuntimeError(f"{request.name}: the handler reported failures: {answer}")
-            if request.check is not None:
-                request.check(substitutions)
-            results[request.name] = crossed
+            fresh = _watched(harness, request, fresh=True)
+            results[request.name] = Measured(fresh, _watched(harness, request, fresh=False))
     return results
 
 
-def report(results: dict[str, Crossed], *, functions: bool = False) -> str:
+def report(results: dict[str, Measured], *, functions: bool = False) -> str:
     lines = []
     for request in REQUESTS:
-        crossed = results.get(request.name)
-        if crossed is None:
+        measured = results.get(request.name)
+        if measured is None:
             continue
-        files = crossed.sorted_files
+        fresh, warm = measured.fresh, measured.warm
+        files = fresh.sorted_files
         layer = [f for f in files if f.startswith("layers/")]
         lines.append(
             f"{request.name} ({request.function}): {len(files)} files "
-            f"({len(layer)} in layers/, {len(files) - len(layer)} in src/); {request.note}"
+            f"({len(layer)} in layers/, {len(files) - len(layer)} in src/), "
+            f"warm {len(warm.files)}; {request.note}"
         )
         for path in files:
-            called = f": {', '.join(sorted(crossed.files[path]))}" if functions else ""
-            lines.append(f"  {path}{called}")
-        only_imported = sorted(crossed.imported - set(files))
+            called = f": {', '.join(sorted(fresh.files[path]))}" if functions else ""
+            first_only = "" if path in warm.files else "  [first request only]"
+            lines.append(f"  {path}{first_only}{called}")
+        lines += [f"  {path}  [warm only]" for path in sorted(set(warm.files) - set(files))]
+        only_imported = sorted(fresh.imported - set(files))
         if only_imported:
             lines.append("  imported during the request, no function of it called: " + ", ".join(only_imported))
     return "\n".join(lines)
@@ -253,7 +297,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     results = measure(args.requests or None)
     if args.json:
-        print(json.dumps({name: crossed.sorted_files for name, crossed in results.items()}, indent=2))
+        lists = {name: {"fresh": m.fresh.sorted_files, "warm": m.warm.sorted_files} for name, m in results.items()}
+        print(json.dumps(lists, indent=2))
     else:
         print(report(results, functions=args.functions))
 

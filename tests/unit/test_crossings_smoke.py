@@ -11,8 +11,8 @@ from devtools.crossings import REQUESTS, measure, report
 
 def test_update_album_crosses_real_files_of_ours_starting_at_its_handler() -> None:
     results = measure(["updateAlbum"])
-    crossed = results["updateAlbum"]
-    files = crossed.sorted_files
+    measured = results["updateAlbum"]
+    files = measured.fresh.sorted_files
     assert files, "no file of ours ran during the request"
     for path in files:
         assert path.split("/")[0] in {"layers", "src"}, path
@@ -22,4 +22,7 @@ def test_update_album_crosses_real_files_of_ours_starting_at_its_handler() -> No
     # The handler's own module ran, and the request reached the shared layer.
     assert spec.module_file.relative_to(ROOT).as_posix() in files
     assert any(path.startswith("layers/shared/ape_moments/") for path in files)
+    # A warm request runs no file the fresh one did not need, bar none.
+    assert measured.warm.files
+    assert set(measured.warm.files) <= set(files)
     assert f"updateAlbum (AlbumsFunction): {len(files)} files" in report(results)
