@@ -143,9 +143,7 @@ def _submitted_collage(invoke: Invoke, sample: dict[str, Any]) -> dict[str, str]
 
     from ape_moments.media.renders import render_id_of
 
-    create = load_sample("collage_create.json")
-    # The sample's background ("gold") is refused by the renderer (SPEC: #RRGGBB): a colour it draws.
-    create["arguments"]["input"]["metadata"] = json.dumps({"background": "#FFD700", "gutter": 20})
+    create = load_sample("collage_create.json")  # background #FFD700, gutter 20: what the renderer draws
     created = invoke("CollagesFunction", create)
     collage_id = str(created["collageId"])
     update = load_sample("collage_update.json")

@@ -144,7 +144,7 @@ EXPECTATIONS: dict[str, tuple[Callable[[str], Any], Check]] = {
     "album_delete.json": (seed_sample_album, lambda r: r["albumId"] == SAMPLE_ALBUM_ID),
     "collage_create.json": (
         lambda o: None,
-        lambda r: r["status"] == "DRAFT" and json.loads(r["metadata"])["background"] == "gold",
+        lambda r: r["status"] == "DRAFT" and json.loads(r["metadata"])["background"] == "#FFD700",
     ),
     "collage_get.json": (seed_sample_collage, lambda r: r["collageId"] == SAMPLE_COLLAGE_ID),
     "collage_get_guest.json": (seed_sample_collage, lambda r: r["collageId"] == SAMPLE_COLLAGE_ID),
