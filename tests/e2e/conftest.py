@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("local-stack")
     # Debug level: the log holds each request's trace segments (devtools/local_stack/traces.py).
     with running_stack(folder, "--log-level=debug", environment={"PAYMENT_PROVIDER": provider}) as running:
+        yield stack_of(running)
+
+
+@contextmanager
+def module_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Stack]:
+    """A sandbox stack for one module, for a module whose cost grows with what earlier tests left
+    in the session's stack (moto's queries and scans read every item of a table)."""
+    with running_stack(tmp_path_factory.mktemp(name), environment={"PAYMENT_PROVIDER": "sandbox"}) as running:
         yield stack_of(running)
 
 

@@ -8,7 +8,8 @@ from tests.e2e.conftest import stack
 from tests.security.figures import summary_lines
 
 # The local stack fixture of the end-to-end tests (a subprocess on free 127.0.0.1 ports), reused
-# by the matrix, hostile-input and load tests; nothing here builds a stack of its own.
+# by the matrix and the other modules; hostile input and load start a module stack of their own
+# (tests/e2e/conftest.py module_stack), whose cost does not grow with what earlier tests wrote.
 __all__ = ["stack"]
 
 

@@ -30,10 +30,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.conftest import Caller, Stack, eventually, stack_of, user
+from tests.e2e.conftest import Caller, Stack, eventually, module_stack, user
 from tests.e2e.order_sources import real_photo
 from tests.e2e.test_photos import PHOTO, _album, _listed
-from tests.local_stack_process import running_stack
 from tests.security.faults import LEAK_MARKERS
 from tests.security.figures import FIGURES
 from tests.security.http_api import Answer, call
@@ -174,10 +173,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack of this module's own: every refused mutation compares a snapshot of all the tables
     and the bucket, whose cost grows with what earlier tests left in a shared stack (minutes at the
     end of a full run); here it holds only this module's world."""
-    with running_stack(
-        tmp_path_factory.mktemp("hostile-stack"), environment={"PAYMENT_PROVIDER": "sandbox"}
-    ) as running:
-        yield stack_of(running)
+    with module_stack(tmp_path_factory, "hostile-stack") as own:
+        yield own
 
 
 @pytest.fixture(scope="module")
