@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 
 from devtools import handlers, template
-from devtools.moto_atomic import serialize_dynamodb
+from devtools.moto_atomic import serialize_moto_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -100,7 +100,7 @@ class LocalAws:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalAws]:
-    serialize_dynamodb()
+    serialize_moto_requests()
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         for logical_id, env_name in TABLE_ENV.items():

@@ -30,11 +30,11 @@ def start_moto() -> tuple[Any, str]:
     """moto's threaded server on a free port of 127.0.0.1 (never 0.0.0.0), quiet."""
     from moto.server import ThreadedMotoServer
 
-    from devtools.moto_atomic import serialize_dynamodb
+    from devtools.moto_atomic import serialize_moto_requests
 
     # moto's server is threaded: without this two concurrent conditional writes could both pass,
     # and a read could see half of an UpdateItem (devtools/moto_atomic.py).
-    serialize_dynamodb()
+    serialize_moto_requests()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -11,14 +11,14 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from devtools.moto_atomic import serialize_dynamodb
+from devtools.moto_atomic import serialize_moto_requests
 
 ATTRIBUTES = [f"a{index}" for index in range(30)]
 UPDATES = 300
 
 
 def test_a_read_never_sees_half_of_an_update_item() -> None:
-    serialize_dynamodb()
+    serialize_moto_requests()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
