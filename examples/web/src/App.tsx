@@ -41,7 +41,11 @@ async function whoIsThere(): Promise<Who> {
   try {
     user = await getCurrentUser();
   } catch {
-    return { signedIn: false, admin: false }; // a guest
+    // A guest: fetch the identity-pool identity once, before any request. The first screen sends
+    // several requests at once; each would otherwise ask for a guest identity of its own, and the
+    // album made with one would be "no such album" to the next request, signed as another.
+    await fetchAuthSession();
+    return { signedIn: false, admin: false };
   }
   const session = await sessionAfterSignIn();
   const groups = (session.tokens?.accessToken.payload['cognito:groups'] as string[] | undefined) ?? [];
