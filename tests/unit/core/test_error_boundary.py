@@ -30,10 +30,10 @@ def test_unexpected_failure_becomes_a_generic_internal_error(
 
     monkeypatch.setattr(OrdersRepository, "get", throttled)
     with caplog.at_level(logging.ERROR), pytest.raises(errors.InternalError) as failed:
-        call("getOrder", {"orderId": "abc"}, customer)
+        call("getOrder", {"orderId": "order-abc-not-to-leak"}, customer)
     message = failed.value.message
     assert message.startswith("An internal error occurred; reference ")
-    for secret in ("OrdersTable", "Throughput", "GetItem", "Traceback", "abc"):
+    for secret in ("OrdersTable", "Throughput", "GetItem", "Traceback", "order-abc-not-to-leak"):
         assert secret not in message
     assert failed.value.__cause__ is None  # not chained to the AWS error
     assert failed.value.__suppress_context__
