@@ -48,6 +48,13 @@ _FOR_EACH = "Fn::ForEach::"
 _SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
+def _looked_up(mappings: dict[str, Any], args: list[Any]) -> Any:
+    """``Fn::FindInMap``'s value: the row's, or the lookup's ``DefaultValue`` when the row has no such key."""
+    row = mappings[args[0]][args[1]]
+    default = args[3] if len(args) == 4 and isinstance(args[3], dict) else {}
+    return row[args[2]] if args[2] in row or "DefaultValue" not in default else default["DefaultValue"]
+
+
 def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
     """The template as the ``AWS::LanguageExtensions`` transform hands it on (a new dict).
 
@@ -57,10 +64,11 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
     included; in each copy of the body ``${Identifier}`` becomes the item, ``&{Identifier}`` the
     item without its non-alphanumeric characters, and ``{"Ref": Identifier}`` the item. In each copy
     the transform then resolves what needs nothing deployed: ``Fn::FindInMap`` with literal
-    arguments, and an ``Fn::Sub`` whose every variable is literal (its own map's, or none left) is
-    written out (``${!x}`` stays ``${x}``); so ``{"Ref": {"Fn::Sub": "${Name}Table"}}`` becomes
-    ``{"Ref": "OrdersTable"}``. Everything outside the loops is left as written. A template without
-    the transform is returned unchanged (a copy).
+    arguments (its ``{"DefaultValue": ...}`` when the row lacks the key), and an ``Fn::Sub`` whose
+    every variable is literal (its own map's, or none left) is written out (``${!x}`` stays
+    ``${x}``); so ``{"Ref": {"Fn::Sub": "${Name}Table"}}`` becomes ``{"Ref": "OrdersTable"}``.
+    Everything outside the loops is left as written. A template without the transform is returned
+    unchanged (a copy).
     """
     transforms = template.get("Transform", [])
     transforms = [transforms] if isinstance(transforms, str) else list(transforms)
@@ -117,7 +125,7 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
             return node
         ((function, args),) = node.items()
         if function == "Fn::FindInMap" and isinstance(args, list) and all(isinstance(a, str) for a in args[:3]):
-            return mappings[args[0]][args[1]][args[2]]
+            return _looked_up(mappings, args)
         if function == "Fn::Sub":
             text, variables = (args, {}) if isinstance(args, str) else [*args, {}][:2]
             literal = isinstance(text, str) and all(isinstance(v, str) for v in variables.values())
