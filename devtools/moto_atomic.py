@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
 _lock = threading.RLock()
 _s3_lock = threading.RLock()
 _installed = False
@@ -33,17 +32,12 @@ def serialize_moto_requests() -> None:
     with _lock:
         if _installed:
             return
-        from moto.dynamodb.models import DynamoDBBackend
         from moto.dynamodb.responses import DynamoHandler
         from moto.s3.responses import S3Response
 
         # Each request, from parsing to the serialised answer (a read's answer is built from the
         # stored item, which a concurrent UpdateItem would be changing in place).
         DynamoHandler.call_action = _under_lock(DynamoHandler.call_action)  # type: ignore[method-assign]
-        # And the backend's writes, for callers that reach the backend without a request.
-        for name in _WRITES:
-            original = getattr(DynamoDBBackend, name)
-            setattr(DynamoDBBackend, name, _under_lock(original))
         # S3: every bucket- and object-level request (moto routes each through one of these two).
         S3Response.bucket_response = _under_lock(S3Response.bucket_response, _s3_lock)  # type: ignore[method-assign]
         S3Response.key_response = _under_lock(S3Response.key_response, _s3_lock)  # type: ignore[method-assign]

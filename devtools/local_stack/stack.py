@@ -28,7 +28,7 @@ from devtools.local_stack.media_cdn import MediaCdn
 from devtools.local_stack.pollers import SqsPoller, sqs_mappings
 from devtools.local_stack.realtime import RealtimeEndpoint
 from devtools.local_stack.s3_front import S3Front
-from devtools.local_stack.streams import StreamPoller, stream_mappings
+from devtools.local_stack.streams import StreamPoller, stream_mappings, watch_moto_stream_writes
 from devtools.local_stack.stripe_emulator import (
     PAYMENT_METHODS_PATH,
     PUBLISHABLE_KEY,
@@ -81,6 +81,7 @@ class AwsLayer:
         if self.stripe is not None:
             payments["StripePublishableKey"] = PUBLISHABLE_KEY
         self._moto, moto_url = start_moto()
+        watch_moto_stream_writes()  # the stream pollers wake on a write instead of reading 4 times a second
         self.credentials = CredentialStore()
         self.proxy = MotoProxy(moto_url)
         self.front = AwsFront(self.proxy, identity_issuer=None, s3_front=None)

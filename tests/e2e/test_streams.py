@@ -7,6 +7,7 @@ Not marked e2e: a fast check of the harness that feeds stream-driven functions i
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -406,3 +407,51 @@ def test_mappings_are_read_from_the_template() -> None:
     assert mapping.report_batch_item_failures
     assert mapping.on_failure_queue_arn == queue_arn
     assert mapping.filters == [{"eventName": ["MODIFY"]}]
+
+
+def test_a_slow_invocation_is_logged_with_its_duration_and_batch(
+    table: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream that delivers late says where it waited (a loaded run once showed minutes of nothing)."""
+    monkeypatch.setattr(streams_module, "SLOW_STEP_SECONDS", 0.2)
+
+    def slow(records: list[dict[str, Any]]) -> InvocationResult:
+        time.sleep(0.3)
+        return InvocationResult(payload=None, request_id="r")
+
+    created = poller(table, Function(slow))
+    lines: list[str] = []
+    created._log = lines.append
+    put(table, "item-slow", status="PENDING")
+    drain(created)
+
+    slow_lines = [line for line in lines if "took" in line]
+    assert len(slow_lines) == 1, lines
+    assert slow_lines[0].startswith("[local-stack] stream PublisherStreamMapping: PublisherFunction on 1 record(s) of ")
+    assert float(slow_lines[0].rsplit(" took ", 1)[1].removesuffix(" s")) >= 0.3
+
+
+def test_a_write_wakes_an_idle_poller_and_only_its_tables_count_moves(
+    table: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto answers in this process: its stream writes wake the poller, which otherwise reads once
+    a minute here (IDLE_POLL_SECONDS patched), so a prompt delivery proves the wake-up."""
+    streams_module.watch_moto_stream_writes()
+    monkeypatch.setattr(streams_module, "IDLE_POLL_SECONDS", 60.0)
+    writes = streams_module.STREAM_WRITES
+    function = Function()
+    created = poller(table, function)
+    before, elsewhere = writes.count(table["name"]), writes.count("another-table")
+    created._thread.start()
+    try:
+        time.sleep(0.5)  # let it read the empty shard and wait
+        put(table, "item-woken", status="PENDING")
+        deadline = time.monotonic() + 30  # a margin for a busy machine: without the wake-up, 60 s
+        while not function.batches and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        created.stop()
+    assert [ids(batch) for batch in function.batches] == [["item-woken"]]
+    assert writes.count(table["name"]) == before + 1
+    assert writes.count("another-table") == elsewhere
+    assert not created._thread.is_alive()  # stop() woke the idle wait too
