@@ -3,7 +3,8 @@
 Every ``AWS::Lambda::EventSourceMapping`` whose ``EventSourceArn`` is a table's stream (SAM's
 ``Type: DynamoDB`` events translate to exactly that) gets a poller. Like Lambda, it:
 
-- reads each shard of the stream in order (``StartingPosition``), about four times a second;
+- reads each shard of the stream in order (``StartingPosition``): Lambda reads about four times a
+  second; here a write to the table wakes its pollers at once and an idle poller reads once a second;
 - drops records its ``FilterCriteria`` do not match before batching (Lambda's event-filtering
   patterns, applied to the record as the function would receive it), so they never invoke;
 - invokes the function with up to ``BatchSize`` records in Lambda's stream event shape,
