@@ -4,9 +4,9 @@ One subscriber (the demo customer, id token, the header handshake over wss:// tr
 stack's CA) follows its own orders with ``onOrderUpdated(customerId)``; ``CHANGES`` orders are
 created one after another. Each latency runs from the createOrder answer (the change is written)
 to the subscriber receiving that order: the table's stream read by the stack's event source
-(polled four times a second, as Lambda polls a shard), the publisher function, its signed publish
-mutation and the fan-out. On AWS the same path adds the stream's own delay (typically well under
-a second) and AppSync's; locally the poll interval dominates.
+(woken by the write: no poll wait, where Lambda reads a shard about four times a second), the
+change stream function, its signed publish mutation and the fan-out. On AWS the same path adds
+Lambda's poll wait, the stream's own delay (typically well under a second) and AppSync's.
 """
 
 from __future__ import annotations
