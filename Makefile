@@ -166,7 +166,7 @@ test: browser ## every check: lint, types, templates, build, the app, all tests
 
 # Every install side by side (each its own directory; pip's and npm's caches are safe to share):
 # one after another they took 92 s of a clean clone's `make test`, side by side about half.
-setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed graphiql app-deps
+setup: install $(CHECKOV_VENV)/.installed graphiql app-deps
 
 check-security: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## security suite (matrix, hostile input, load, faults, logs) + checkov, with a summary
 	$(VENV)/bin/cfn-lint template.yaml

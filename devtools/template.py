@@ -49,10 +49,13 @@ _SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
 def _looked_up(mappings: dict[str, Any], args: list[Any]) -> Any:
-    """``Fn::FindInMap``'s value: the row's, or the lookup's ``DefaultValue`` when the row has no such key."""
-    row = mappings[args[0]][args[1]]
-    default = args[3] if len(args) == 4 and isinstance(args[3], dict) else {}
-    return row[args[2]] if args[2] in row or "DefaultValue" not in default else default["DefaultValue"]
+    """``Fn::FindInMap``'s value, or its ``{"DefaultValue": ...}`` when the map, row or key is missing."""
+    try:
+        return mappings[args[0]][args[1]][args[2]]
+    except KeyError:
+        if len(args) == 4 and isinstance(args[3], dict) and "DefaultValue" in args[3]:
+            return args[3]["DefaultValue"]
+        raise
 
 
 def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def expand_language_extensions(template: dict[str, Any]) -> dict[str, Any]:
     included; in each copy of the body ``${Identifier}`` becomes the item, ``&{Identifier}`` the
     item without its non-alphanumeric characters, and ``{"Ref": Identifier}`` the item. In each copy
     the transform then resolves what needs nothing deployed: ``Fn::FindInMap`` with literal
-    arguments (its ``{"DefaultValue": ...}`` when the row lacks the key), and an ``Fn::Sub`` whose
+    arguments (its ``{"DefaultValue": ...}`` when the map, row or key is missing), and an ``Fn::Sub`` whose
     every variable is literal (its own map's, or none left) is written out (``${!x}`` stays
     ``${x}``); so ``{"Ref": {"Fn::Sub": "${Name}Table"}}`` becomes ``{"Ref": "OrdersTable"}``.
     Everything outside the loops is left as written. A template without the transform is returned

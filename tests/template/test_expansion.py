@@ -137,11 +137,13 @@ def test_per_item_values_come_from_mappings_and_a_literal_sub_is_written_out() -
 def test_a_key_a_row_does_not_have_reads_as_the_lookups_default_value() -> None:
     # The API functions' errors alarms: only LiveResolvers says what its refusals are.
     lookup = {"Fn::FindInMap": ["Functions", "${Name}", "Refusals", {"DefaultValue": "refusals"}]}
-    body = {"Fn::ForEach::A": ["Name", ["GetOrder", "LiveResolvers"], {"${Name}Alarm": {"Properties": {"R": lookup}}}]}
+    names = ["GetOrder", "LiveResolvers", "Unlisted"]
+    body = {"Fn::ForEach::A": ["Name", names, {"${Name}Alarm": {"Properties": {"R": lookup}}}]}
     mappings = {"Functions": {"GetOrder": {"Label": "getOrder"}, "LiveResolvers": {"Refusals": "refused"}}}
     assert _expanded("Resources", body, Mappings=mappings) == {
         "GetOrderAlarm": {"Properties": {"R": "refusals"}},
         "LiveResolversAlarm": {"Properties": {"R": "refused"}},
+        "UnlistedAlarm": {"Properties": {"R": "refusals"}},  # no row at all: the default too (as CloudFormation)
     }
 
 
